@@ -1,0 +1,481 @@
+//! `Builder`: collects the merchant settings, validates them as PHP's `Builder::factory` does, builds a `Client`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::certs::PlatformKeys;
+use crate::client::Client;
+use crate::clock::{Clock, NonceFn, SharedClock, SystemClock};
+use crate::config::{Config, V3};
+use crate::crypto::{KeyInput, KeyType, Rsa, RsaKey};
+use crate::error::{Error, Result};
+use crate::hooks::{Sign, Verify};
+use crate::redact::Secret;
+use crate::transport::{Settings, Transport};
+
+/// The production gateway.
+pub(crate) const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
+/// Default cap on a response body (bill files included).
+const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
+
+const MCHID_REQUIRED: &str = "The merchant' ID aka `mchid` is required, usually numerical.";
+const SERIAL_REQUIRED: &str =
+    "The serial number of the merchant's certificate aka `serial` is required, usually hexadecial.";
+const PRIVATE_KEY_REQUIRED: &str = "The merchant's private key aka `privateKey` is required, usual as pem format.";
+const CERTS_REQUIRED: &str =
+    "The platform certificate(s) aka `certs` is required, paired as of `[$serial => $certificate]`.";
+
+/// Builds a [`Client`]: PHP's `Builder::factory([...])`, one setter per config key.
+///
+/// `build()` validates like PHP (behaviour spec 1.2). A client for APIv2 only needs `mchid` and `secret`, no
+/// dummy RSA values; calling an APIv3 path on it is a clear error.
+///
+/// # Examples
+///
+/// ```
+/// use wechatpay::{Builder, Rsa, KeyType};
+/// # let dir = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/");
+/// let client = Builder::new()
+///     .mchid("1230000109")
+///     .serial("408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB")
+///     .private_key(Rsa::from(format!("{dir}merchant.pkcs8.key.pem"), KeyType::Private)?)
+///     .cert("PUB_KEY_ID_0114232134912410000000000000", Rsa::from(format!("{dir}platform.spki.pem"), KeyType::Public)?)
+///     .build()?;
+/// assert_eq!(client.v3().seg("pay").pathname(), "v3/pay");
+///
+/// let v2_only = Builder::new().mchid("1230000109").secret("exposed_your_key_here_have_risks").build()?;
+/// # let _ = v2_only;
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[must_use]
+pub struct Builder {
+    mchid: Option<String>,
+    serial: Option<String>,
+    private_key: Option<Result<RsaKey>>,
+    certs: Vec<(String, Result<RsaKey>)>,
+    platform_keys: Option<PlatformKeys>,
+    secret: Option<Secret>,
+    base_uri: String,
+    headers: Vec<(String, String)>,
+    settings: Settings,
+    proxy: Option<String>,
+    http_client: Option<reqwest::Client>,
+    clock: SharedClock,
+    nonce: Option<NonceFn>,
+    signer: Option<Arc<dyn Sign>>,
+    verifier: Option<Arc<dyn Verify>>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            mchid: None,
+            serial: None,
+            private_key: None,
+            certs: Vec::new(),
+            platform_keys: None,
+            secret: None,
+            base_uri: DEFAULT_BASE_URI.to_owned(),
+            headers: Vec::new(),
+            settings: Settings {
+                connect_timeout: Some(Duration::from_secs(10)),
+                read_timeout: Some(Duration::from_secs(60)),
+                timeout: None,
+                proxy: None,
+                max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            },
+            proxy: None,
+            http_client: None,
+            clock: Arc::new(SystemClock),
+            nonce: None,
+            signer: None,
+            verifier: None,
+        }
+    }
+}
+
+impl Builder {
+    /// An empty builder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new();
+    /// # let _ = b;
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The merchant id (`mchid`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().mchid("1230000109");
+    /// # let _ = b;
+    /// ```
+    pub fn mchid(mut self, mchid: impl Into<String>) -> Self {
+        self.mchid = Some(mchid.into());
+        self
+    }
+
+    /// The merchant API certificate serial (`serial`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().serial("408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB");
+    /// # let _ = b;
+    /// ```
+    pub fn serial(mut self, serial: impl Into<String>) -> Self {
+        self.serial = Some(serial.into());
+        self
+    }
+
+    /// The merchant API private key (`privateKey`): a loaded [`RsaKey`], or anything [`Rsa::from`] accepts
+    /// (`file://…`, PEM text, `private.pkcs8://…`, `(pem, passphrase)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let path = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem");
+    /// let b = wechatpay::Builder::new().private_key(path);
+    /// # let _ = b;
+    /// ```
+    pub fn private_key(mut self, key: impl Into<KeyInput>) -> Self {
+        self.private_key = Some(Rsa::from(key, KeyType::Private));
+        self
+    }
+
+    /// Adds a platform certificate or WeChat Pay public key under its serial or `PUB_KEY_ID_…` id (`certs`);
+    /// repeatable. Accepts a loaded [`RsaKey`] or anything [`Rsa::from`] accepts as public.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let path = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/platform.spki.pem");
+    /// let b = wechatpay::Builder::new().cert("PUB_KEY_ID_0114232134912410000000000000", path);
+    /// # let _ = b;
+    /// ```
+    pub fn cert(mut self, serial: impl Into<String>, key: impl Into<KeyInput>) -> Self {
+        self.certs.push((serial.into(), Rsa::from(key, KeyType::Public)));
+        self
+    }
+
+    /// Uses (and shares) an existing platform-key store, e.g. one a certificate refresher keeps current.
+    /// Keys given with [`cert`](Builder::cert) are added to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let keys = wechatpay::certs::PlatformKeys::new();
+    /// let b = wechatpay::Builder::new().platform_keys(keys.clone());
+    /// # let _ = b;
+    /// ```
+    pub fn platform_keys(mut self, keys: PlatformKeys) -> Self {
+        self.platform_keys = Some(keys);
+        self
+    }
+
+    /// The APIv2 key (`secret`) for MD5 / HMAC-SHA256 signatures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().secret("exposed_your_key_here_have_risks");
+    /// # let _ = b;
+    /// ```
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(Secret::new(secret));
+        self
+    }
+
+    /// The base URI every relative path resolves against (default `https://api.mch.weixin.qq.com/`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().base_uri("https://api2.mch.weixin.qq.com/");
+    /// # let _ = b;
+    /// ```
+    pub fn base_uri(mut self, base_uri: impl Into<String>) -> Self {
+        self.base_uri = base_uri.into();
+        self
+    }
+
+    /// A header sent on every request (overrides the defaults, e.g. `User-Agent`; per-request headers win).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().header("User-Agent", "my-shop/1.0");
+    /// # let _ = b;
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Overall timeout of every request (default: none; see [`read_timeout`](Builder::read_timeout)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().timeout(std::time::Duration::from_secs(30));
+    /// # let _ = b;
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().connect_timeout(std::time::Duration::from_secs(3));
+    /// # let _ = b;
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Longest wait for any single read from the server (default 60 s), so a stalled server cannot hang a call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().read_timeout(std::time::Duration::from_secs(20));
+    /// # let _ = b;
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or `socks5://` URL).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().proxy("http://127.0.0.1:3128");
+    /// # let _ = b;
+    /// ```
+    pub fn proxy(mut self, proxy: impl Into<String>) -> Self {
+        self.proxy = Some(proxy.into());
+        self
+    }
+
+    /// Largest response body accepted (default 64 MiB); a larger one fails with
+    /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().max_response_size(1 << 20);
+    /// # let _ = b;
+    /// ```
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.settings.max_response_size = bytes;
+        self
+    }
+
+    /// Uses this `reqwest::Client` for the `_async` verbs. Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: the pipeline follows and re-signs redirects itself. The
+    /// blocking verbs always use their own client on their own runtime thread (pools are never shared between
+    /// runtimes), built from this builder's timeouts and proxy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    /// let b = wechatpay::Builder::new().http_client(http);
+    /// # let _ = b;
+    /// # Ok::<(), reqwest::Error>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The clock used for request timestamps and the ±300 s response check (default: the system clock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().clock(wechatpay::FixedClock(1_554_208_460));
+    /// # let _ = b;
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The request nonce source (default: 32 random base62 characters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().nonce(|| Ok("593BEC0C930BF1AFEB40B4A08C8FB242".to_owned()));
+    /// # let _ = b;
+    /// ```
+    pub fn nonce(mut self, nonce: impl Fn() -> Result<String> + Send + Sync + 'static) -> Self {
+        self.nonce = Some(Arc::new(nonce));
+        self
+    }
+
+    /// Replaces the APIv3 request signer (PHP's `signer` middleware), e.g. with a remote signing service.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().signer(|_: &wechatpay::SignContext<'_>| Ok("WECHATPAY2-SHA256-RSA2048 …".to_owned()));
+    /// # let _ = b;
+    /// ```
+    pub fn signer(mut self, signer: impl Sign) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    /// Replaces the APIv3 response verifier (PHP's `verifier` middleware).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().verifier(|_: &wechatpay::VerifyContext<'_>| Ok(()));
+    /// # let _ = b;
+    /// ```
+    pub fn verifier(mut self, verifier: impl Verify) -> Self {
+        self.verifier = Some(Arc::new(verifier));
+        self
+    }
+
+    /// Validates the settings (PHP `Builder::factory`, spec 1.2) and builds the client. Starts no thread and
+    /// needs no runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) with PHP's message: `mchid` missing; for APIv3, `serial`,
+    /// `privateKey` (missing or unloadable), `certs` (missing, unloadable, or containing the merchant `serial`);
+    /// an invalid base URI, header or proxy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = wechatpay::Builder::new().secret("k").build().unwrap_err();
+    /// assert_eq!(err.to_string(), "The merchant' ID aka `mchid` is required, usually numerical.");
+    /// ```
+    pub fn build(self) -> Result<Client> {
+        let mchid = self.mchid.ok_or_else(|| Error::config(MCHID_REQUIRED))?;
+        let wants_v3 = self.serial.is_some()
+            || self.private_key.is_some()
+            || !self.certs.is_empty()
+            || self.platform_keys.is_some()
+            || self.signer.is_some()
+            || self.verifier.is_some()
+            || self.secret.is_none();
+        let v3 = if wants_v3 {
+            let serial = self.serial.ok_or_else(|| Error::config(SERIAL_REQUIRED))?;
+            let signer: Arc<dyn Sign> = match (self.signer, self.private_key) {
+                (Some(custom), _) => custom,
+                (None, Some(Ok(key))) => Arc::new(
+                    crate::v3::Signer::new(mchid.clone(), serial.clone(), key)
+                        .with_shared_clock(self.clock.clone())
+                        .with_shared_nonce(self.nonce.clone()),
+                ),
+                (None, Some(Err(e))) => return Err(Error::config(PRIVATE_KEY_REQUIRED).with_source(e)),
+                (None, None) => return Err(Error::config(PRIVATE_KEY_REQUIRED)),
+            };
+            let keys = self.platform_keys.unwrap_or_default();
+            for (s, key) in self.certs {
+                match key {
+                    Ok(k) => keys.insert(s, k),
+                    Err(e) => {
+                        return Err(Error::config(format!("The platform certificate `{s}` cannot be loaded."))
+                            .with_source(e));
+                    }
+                }
+            }
+            if keys.is_empty() && self.verifier.is_none() {
+                return Err(Error::config(CERTS_REQUIRED));
+            }
+            if keys.contains(&serial) {
+                return Err(Error::config(format!(
+                    "The `certs({})` contains the merchant's certificate serial number({serial}) which is not allowed here.",
+                    keys.serials().join(",")
+                )));
+            }
+            let verifier: Arc<dyn Verify> = match self.verifier {
+                Some(v) => v,
+                None => Arc::new(crate::v3::Verifier::new(keys.clone()).with_shared_clock(self.clock.clone())),
+            };
+            Some(V3 { serial, keys, signer, verifier })
+        } else {
+            None
+        };
+
+        let base_uri = Url::parse(&self.base_uri)
+            .map_err(|e| Error::config(format!("The `base_uri` ({}) is not a valid URL.", self.base_uri)).with_source(e))?;
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::USER_AGENT, user_agent());
+        for (name, value) in &self.headers {
+            let (n, v) = header_pair(name, value).map_err(|e| Error::config(e.to_string()))?;
+            headers.insert(n, v);
+        }
+        let mut settings = self.settings;
+        if let Some(p) = &self.proxy {
+            settings.proxy =
+                Some(reqwest::Proxy::all(p).map_err(|e| Error::config("The `proxy` is not a valid URL.").with_source(e))?);
+        }
+        let async_client = match self.http_client {
+            Some(c) => c,
+            None => settings.build_client()?,
+        };
+        let config = Config {
+            mchid,
+            v3,
+            secret: self.secret.unwrap_or_default(),
+            base_uri,
+            headers,
+            transport: Transport::new(settings, async_client),
+        };
+        Ok(Client::root(Arc::new(config)))
+    }
+}
+
+/// `wechatpay-rust/<version> reqwest/0.13 (<os>/<arch>)`, the shape PHP uses.
+fn user_agent() -> HeaderValue {
+    let ua = format!(
+        "wechatpay-rust/{} reqwest/0.13 ({}/{})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    HeaderValue::from_str(&ua).unwrap_or_else(|_| HeaderValue::from_static("wechatpay-rust"))
+}
+
+/// Parses one header; the error names the header, never its value.
+pub(crate) fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
+    let n = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|e| Error::invalid(format!("`{name}` is not a valid header name.")).with_source(e))?;
+    let v = HeaderValue::from_str(value)
+        .map_err(|e| Error::invalid(format!("The value of header `{name}` is not valid.")).with_source(e))?;
+    Ok((n, v))
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("mchid", &self.mchid)
+            .field("serial", &self.serial)
+            .field("base_uri", &self.base_uri)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,181 @@
+//! `Client`: a node of the chainable path builder. `v2()`/`v3()`/`seg()`/`chain()` and `client["…"]` append a
+//! normalised segment; the verbs (in `verbs.rs`) send a request to the node's path.
+
+use std::fmt;
+use std::ops::Index;
+use std::sync::Arc;
+
+use elsa::sync::FrozenMap;
+
+use crate::config::Config;
+use crate::segment::normalize;
+
+/// A WeChat Pay client positioned at a path: every node of the chain is a `Client`, the root has no segments.
+///
+/// Cheap to clone (an `Arc`), `Send + Sync + 'static`. Its `Debug` never prints key material.
+///
+/// | PHP | Rust |
+/// | --- | --- |
+/// | `$instance->v3->pay->transactions->native` | `client.v3().seg("pay").seg("transactions").seg("native")` |
+/// | `$instance->chain('v3/pay/transactions/native')` | `client.chain("v3/pay/transactions/native")` |
+/// | `$instance['v3/pay/transactions/native']` | `client["v3/pay/transactions/native"]` |
+///
+/// # Examples
+///
+/// ```
+/// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+/// assert_eq!(client.v3().seg("merchantService").seg("complaintsV2").pathname(), "v3/merchant-service/complaints-v2");
+/// assert_eq!(client.chain("v3/pay/transactions/id/{transaction_id}").pathname(), "v3/pay/transactions/id/{transaction_id}");
+/// assert_eq!(client["v3/pay/transactions"]["_out_trade_no_"].pathname(), "v3/pay/transactions/{out_trade_no}");
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    node: Arc<Node>,
+}
+
+struct Node {
+    config: Arc<Config>,
+    /// The normalised segments joined with `/`.
+    path: String,
+    /// Whether the node has any segment (`""` with one empty segment differs from the root).
+    has_segments: bool,
+    /// Children reached through `Index`, keyed by the raw key (PHP caches children too).
+    children: FrozenMap<String, Box<Client>>,
+}
+
+impl Client {
+    pub(crate) fn root(config: Arc<Config>) -> Client {
+        Client {
+            node: Arc::new(Node { config, path: String::new(), has_segments: false, children: FrozenMap::new() }),
+        }
+    }
+
+    pub(crate) fn config(&self) -> &Arc<Config> {
+        &self.node.config
+    }
+
+    fn child(&self, raw: &str) -> Client {
+        let seg = normalize(raw);
+        let path = if self.node.has_segments { format!("{}/{}", self.node.path, seg) } else { seg };
+        Client {
+            node: Arc::new(Node {
+                config: self.node.config.clone(),
+                path,
+                has_segments: true,
+                children: FrozenMap::new(),
+            }),
+        }
+    }
+
+    /// Appends the `v2` segment: paths under it go through the APIv2 (XML) pipeline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.v2().seg("pay").seg("micropay").pathname(), "v2/pay/micropay");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn v2(&self) -> Client {
+        self.child("v2")
+    }
+
+    /// Appends the `v3` segment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.v3().pathname(), "v3");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn v3(&self) -> Client {
+        self.child("v3")
+    }
+
+    /// Appends one segment, normalised by PHP's rules: `merchantService` → `merchant-service`,
+    /// `_out_trade_no_` → `{out_trade_no}`; `{x}` and `{+x}` are kept as URI-template expressions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// let node = client.v3().seg("pay").seg("transactions").seg("outTradeNo").seg("_out_trade_no_");
+    /// assert_eq!(node.pathname(), "v3/pay/transactions/out-trade-no/{out_trade_no}");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn seg(&self, segment: &str) -> Client {
+        self.child(segment)
+    }
+
+    /// Appends a whole path at once (PHP `->chain('v3/…')`); it is normalised as one key, so keep capitals and
+    /// queries out of it and pass them as template variables or the `query` option.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.chain("v3/marketing/favor/stocks/{stock_id}").pathname(), "v3/marketing/favor/stocks/{stock_id}");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn chain(&self, path: &str) -> Client {
+        self.child(path)
+    }
+
+    /// Where a call with `opts` would go, without sending anything: the pipeline and the final URL (for tests,
+    /// logs and debugging).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) for invalid options or an unresolvable
+    /// path, exactly as the verbs would report it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// let route = client.v3().seg("pay").seg("transactions").seg("outTradeNo").seg("_out_trade_no_").seg("close")
+    ///     .resolve(serde_json::json!({ "out_trade_no": "ABC 123/x" }))?;
+    /// assert_eq!(route.url().as_str(), "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/ABC%20123%2Fx/close");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn resolve(&self, opts: impl Into<crate::options::Options>) -> crate::error::Result<crate::pipeline::Route> {
+        crate::pipeline::route(&self.node.config, &self.node.path, &opts.into())
+    }
+
+    /// The joined, normalised path template of this node (no leading slash), e.g.
+    /// `v3/combine-transactions/{combine_out_trade_no}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.pathname(), "");
+    /// assert_eq!(client.v3().seg("combineTransactions").seg("_combine_out_trade_no_").pathname(),
+    ///            "v3/combine-transactions/{combine_out_trade_no}");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn pathname(&self) -> &str {
+        &self.node.path
+    }
+}
+
+impl Index<&str> for Client {
+    type Output = Client;
+
+    /// `client["v3/…"]`: the cached child for this raw key; two lookups return the same node. The cache lives as
+    /// long as this node, so index with fixed path templates, not with per-request values (use `{vars}`).
+    fn index(&self, key: &str) -> &Client {
+        if let Some(child) = self.node.children.get(key) {
+            return child;
+        }
+        self.node.children.insert(key.to_owned(), Box::new(self.child(key)))
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("pathname", &self.node.path).field("config", &self.node.config).finish()
+    }
+}

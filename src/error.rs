@@ -1,0 +1,260 @@
+//! One `Error` for the whole crate: a kind to match on, PHP's message text, the response when one was received,
+//! and the source chain.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use crate::response::Response;
+
+/// A specialised `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, coarse enough to match on.
+///
+/// # Examples
+///
+/// ```
+/// use wechatpay::{Builder, ErrorKind};
+/// let err = Builder::new().build().unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Config);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The client configuration is invalid (PHP `InvalidArgumentException` from `Builder::factory`).
+    Config,
+    /// A request argument is invalid; nothing was sent.
+    InvalidArgument,
+    /// The request could not be sent or the response could not be read (connect, TLS, reset, timeout).
+    Transport,
+    /// The server answered with HTTP 4xx or 5xx (PHP `ClientException` / `ServerException`); the response is kept.
+    Status,
+    /// More redirects than allowed (PHP `TooManyRedirectsException`).
+    TooManyRedirects,
+    /// The response body exceeded the configured size cap.
+    BodyTooLarge,
+    /// An APIv3 response failed verification; the response is kept.
+    Verify(VerifyFailure),
+    /// An APIv2 response was rejected; the response is kept.
+    Rejected(V2Rejection),
+    /// A key could not be loaded or a cryptographic operation failed.
+    Crypto,
+    /// A body could not be decoded (JSON, XML) or encoded.
+    Decode,
+}
+
+/// Which APIv3 response check failed (behaviour spec section 6).
+///
+/// # Examples
+///
+/// ```
+/// use wechatpay::{ErrorKind, VerifyFailure};
+/// let kind = ErrorKind::Verify(VerifyFailure::ClockSkew);
+/// assert!(matches!(kind, ErrorKind::Verify(_)));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VerifyFailure {
+    /// One of `Wechatpay-Nonce`, `-Serial`, `-Signature`, `-Timestamp` is missing.
+    HeadersIncomplete,
+    /// `Wechatpay-Timestamp` is more than 300 seconds away from the local clock.
+    ClockSkew,
+    /// `Wechatpay-Serial` names no configured platform certificate or public key.
+    UnknownSerial,
+    /// The signature does not verify with the configured key.
+    BadSignature,
+    /// The signature starts with `WECHATPAY/SIGNTEST/`: WeChat Pay's deliberate probe of the verifier.
+    ProbeSignature,
+}
+
+/// Why an APIv2 response was rejected (behaviour spec 5.4).
+///
+/// # Examples
+///
+/// ```
+/// use wechatpay::{ErrorKind, V2Rejection};
+/// assert_ne!(ErrorKind::Rejected(V2Rejection::SignMissing), ErrorKind::Rejected(V2Rejection::SignMismatch));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum V2Rejection {
+    /// `return_code` is absent or not exactly `SUCCESS`.
+    ReturnCode,
+    /// `result_code` is present and not exactly `SUCCESS`.
+    ResultCode,
+    /// The response has no `sign`.
+    SignMissing,
+    /// The response `sign` does not match.
+    SignMismatch,
+}
+
+/// The crate's error: a [`kind`](Error::kind), a message (PHP's text where the behaviour spec lists one), the
+/// [`response`](Error::response) when one was received, and the underlying [`source`](StdError::source).
+///
+/// Messages never contain key material, secrets or signatures.
+///
+/// # Examples
+///
+/// ```
+/// use wechatpay::{Builder, ErrorKind};
+/// let err = Builder::new().mchid("1230000109").build().unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Config);
+/// assert!(err.to_string().contains("`serial` is required"));
+/// assert!(err.response().is_none());
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    response: Option<Response>,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { inner: Box::new(Inner { kind, message: message.into(), response: None, source: None }) }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, message)
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidArgument, message)
+    }
+
+    pub(crate) fn crypto(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Crypto, message)
+    }
+
+    pub(crate) fn decode(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Decode, message)
+    }
+
+    pub(crate) fn transport(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Transport, message)
+    }
+
+    pub(crate) fn verify(failure: VerifyFailure, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Verify(failure), message)
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_response(mut self, response: Response) -> Self {
+        self.inner.response = Some(response);
+        self
+    }
+
+    /// What kind of failure this is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = wechatpay::Formatter::nonce(0).unwrap_err();
+    /// assert_eq!(err.kind(), wechatpay::ErrorKind::InvalidArgument);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The response, wherever one was received (HTTP 4xx/5xx, APIv3 verification failures, APIv2 rejections,
+    /// undecodable bodies): PHP's `$e->hasResponse()` / `$e->getResponse()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = wechatpay::Response::new(wechatpay::http::StatusCode::OK, Default::default(), "not json");
+    /// let err = r.json::<serde_json::Value>().unwrap_err();
+    /// assert_eq!(err.response().map(|r| r.body()), Some(&b"not json"[..]));
+    /// ```
+    pub fn response(&self) -> Option<&Response> {
+        self.inner.response.as_ref()
+    }
+
+    /// Consumes the error and returns the response, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = wechatpay::Response::new(wechatpay::http::StatusCode::OK, Default::default(), "x");
+    /// let err = r.json::<serde_json::Value>().unwrap_err();
+    /// assert!(err.into_response().is_some());
+    /// ```
+    pub fn into_response(self) -> Option<Response> {
+        self.inner.response
+    }
+
+    /// `true` when the failure was a timeout (connect or overall).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = wechatpay::Formatter::nonce(0).unwrap_err();
+    /// assert!(!err.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        let mut cur: Option<&(dyn StdError + 'static)> = self.source();
+        while let Some(e) = cur {
+            if let Some(re) = e.downcast_ref::<reqwest::Error>() {
+                if re.is_timeout() {
+                    return true;
+                }
+            }
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::TimedOut {
+                    return true;
+                }
+            }
+            if e.is::<Elapsed>() {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
+}
+
+/// Source error of a request that ran past its `timeout`.
+#[derive(Debug)]
+pub(crate) struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("operation timed out")
+    }
+}
+
+impl StdError for Elapsed {}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind).field("message", &self.inner.message);
+        if let Some(r) = &self.inner.response {
+            d.field("response", r);
+        }
+        if let Some(s) = &self.inner.source {
+            d.field("source", &s.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner.source.as_ref().map(|s| &**s as &(dyn StdError + 'static))
+    }
+}

@@ -1,0 +1,67 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod builder;
+pub mod certs;
+mod client;
+mod clock;
+mod config;
+pub mod crypto;
+mod error;
+mod formatter;
+mod hooks;
+mod options;
+mod php;
+mod pipeline;
+mod query;
+mod redact;
+mod response;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+mod segment;
+mod template;
+mod transport;
+pub mod v3;
+mod verbs;
+
+pub use builder::Builder;
+pub use client::Client;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::{AesGcm, Hash, KeyType, Rsa, RsaKey};
+pub use error::{Error, ErrorKind, Result, V2Rejection, VerifyFailure};
+pub use formatter::Formatter;
+pub use hooks::{Sign, SignContext, Verify, VerifyContext};
+pub use options::Options;
+pub use pipeline::{Api, Route};
+pub use response::Response;
+
+/// The `http` crate this crate speaks (`HeaderMap`, `StatusCode`, `Method`), re-exported so callers never need a
+/// matching version of it.
+pub use http;
+
+/// The crate version, sent in the `User-Agent` header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod assert_impls {
+    fn send_sync_static<T: Send + Sync + 'static>() {}
+    fn clone<T: Clone>() {}
+
+    #[test]
+    fn public_types_are_thread_safe() {
+        send_sync_static::<crate::Client>();
+        clone::<crate::Client>();
+        send_sync_static::<crate::Error>();
+        send_sync_static::<crate::Response>();
+        send_sync_static::<crate::Options>();
+        send_sync_static::<crate::RsaKey>();
+    }
+
+    #[allow(dead_code, reason = "compile-time check only")]
+    fn verb_futures_are_send_static(c: crate::Client) {
+        fn check<F: std::future::Future + Send + 'static>(_: F) {}
+        check(c.get_async(()));
+        check(c.post_async(serde_json::json!({})));
+    }
+}

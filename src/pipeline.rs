@@ -1,0 +1,331 @@
+//! One pipeline for both transports: expand the path template with the options, route (`v2/` → APIv2, else
+//! APIv3), resolve against the base URI, apply the query, build headers and body, then for APIv3 sign, send,
+//! follow redirects (re-signing each hop), turn 4xx/5xx into errors and verify.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use url::Url;
+
+use crate::builder::header_pair;
+use crate::config::{Config, V3};
+use crate::error::{Error, ErrorKind, Result};
+use crate::hooks::{SignContext, VerifyContext};
+use crate::options::{Options, Query};
+use crate::response::Response;
+use crate::transport::{self, Outgoing};
+
+/// Guzzle's default `allow_redirects.max`.
+const MAX_REDIRECTS: usize = 5;
+/// Guzzle's `BodySummarizer` length in status-error messages.
+const SUMMARY_BYTES: usize = 120;
+
+/// Which pipeline a path goes through: `v2/…` (case-insensitive) is APIv2 (XML), anything else APIv3 (JSON).
+///
+/// # Examples
+///
+/// ```
+/// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+/// assert_eq!(client.chain("V2/pay/micropay").resolve(())?.api(), wechatpay::Api::V2);
+/// assert_eq!(client.chain("v2").resolve(())?.api(), wechatpay::Api::V3);
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// APIv2: XML bodies, MD5 / HMAC-SHA256 `sign`.
+    V2,
+    /// APIv3: JSON bodies, SHA256-RSA `Authorization`, verified responses.
+    V3,
+}
+
+/// Where a call would go: the pipeline and the final URL (template expanded, `v2/` stripped, resolved against
+/// the base URI, query applied), from [`Client::resolve`](crate::Client::resolve).
+///
+/// # Examples
+///
+/// ```
+/// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+/// let route = client.chain("v3/x/{id}").resolve(serde_json::json!({ "id": "a b", "query": { "q": 1 } }))?;
+/// assert_eq!(route.url().as_str(), "https://api.mch.weixin.qq.com/v3/x/a%20b?q=1");
+/// assert_eq!(route.target(), "/v3/x/a%20b?q=1");
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub(crate) api: Api,
+    pub(crate) url: Url,
+}
+
+impl Route {
+    /// The pipeline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.v3().resolve(())?.api(), wechatpay::Api::V3);
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// The final URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.v2().seg("pay").seg("micropay").resolve(())?.url().as_str(), "https://api.mch.weixin.qq.com/pay/micropay");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The request-target: path plus `?query` when non-empty (what the APIv3 signature covers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+    /// assert_eq!(client.chain("v3/certificates").resolve(())?.target(), "/v3/certificates");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn target(&self) -> String {
+        target(&self.url)
+    }
+}
+
+/// Expands `pathname` with the options as variables, routes it and resolves it (behaviour spec 2.4–2.6).
+pub(crate) fn route(config: &Config, pathname: &str, opts: &Options) -> Result<Route> {
+    if let Some(msg) = &opts.invalid {
+        return Err(Error::invalid(msg.clone()));
+    }
+    let expanded = crate::template::expand(pathname, &opts.vars);
+    let (api, relative) = match expanded.get(..3) {
+        Some(head) if head.eq_ignore_ascii_case("v2/") => (Api::V2, &expanded[3..]),
+        _ => (Api::V3, expanded.as_str()),
+    };
+    let parsed_base;
+    let base = match &opts.base_uri {
+        Some(b) => {
+            parsed_base = Url::parse(b).map_err(|e| {
+                Error::invalid(format!("The option `base_uri` ({b}) is not a valid URL.")).with_source(e)
+            })?;
+            &parsed_base
+        }
+        None => &config.base_uri,
+    };
+    let mut url = base
+        .join(relative)
+        .map_err(|e| Error::invalid(format!("Cannot resolve `{relative}` against `{base}`.")).with_source(e))?;
+    match &opts.query {
+        Some(Query::Map(map)) => {
+            let q = crate::query::build_query(map);
+            url.set_query(if q.is_empty() { None } else { Some(&q) });
+        }
+        Some(Query::Raw(raw)) => url.set_query(if raw.is_empty() { None } else { Some(raw) }),
+        None => {}
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Ok(Route { api, url })
+}
+
+/// The request-target: path plus `?query` when the query is non-empty (spec 4.1).
+pub(crate) fn target(url: &Url) -> String {
+    match url.query() {
+        Some(q) if !q.is_empty() => format!("{}?{}", url.path(), q),
+        _ => url.path().to_owned(),
+    }
+}
+
+/// Runs one call: the whole of PHP's `request()` for a node.
+pub(crate) async fn execute(
+    config: Arc<Config>,
+    http: reqwest::Client,
+    method: Method,
+    pathname: String,
+    opts: Options,
+) -> Result<Response> {
+    let routed = route(&config, &pathname, &opts)?;
+    match routed.api {
+        Api::V3 => {
+            let v3 = config.v3.as_ref().ok_or_else(|| {
+                Error::config(format!(
+                    "`{}` is an APIv3 path, but this client has no APIv3 configuration (`serial`, `privateKey`, \
+                     `certs`).",
+                    routed.url.path()
+                ))
+            })?;
+            execute_v3(&config, v3, &http, method, routed.url, opts).await
+        }
+        Api::V2 => Err(Error::invalid(format!(
+            "`{}` is an APIv2 path; this version of the crate has no APIv2 (XML) pipeline yet.",
+            routed.url.path()
+        ))),
+    }
+}
+
+/// Default headers, then client-level, then per-request ones (case-insensitive replacement).
+fn v3_headers(config: &Config, opts: &Options) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(http::header::ACCEPT, HeaderValue::from_static(crate::v3::ACCEPT));
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(crate::v3::CONTENT_TYPE));
+    for (name, value) in &config.headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    let mut seen: Vec<http::HeaderName> = Vec::new();
+    for (name, value) in &opts.headers {
+        let (n, v) = header_pair(name, value)?;
+        // The first per-request value replaces the defaults; further values of the same name are appended.
+        if seen.contains(&n) {
+            headers.append(n, v);
+        } else {
+            headers.insert(n.clone(), v);
+            seen.push(n);
+        }
+    }
+    Ok(headers)
+}
+
+fn v3_body(opts: &Options) -> Result<Bytes> {
+    if let Some(json) = &opts.json {
+        let bytes = serde_json::to_vec(json)
+            .map_err(|e| Error::decode("The `json` option cannot be encoded as JSON.").with_source(e))?;
+        return Ok(Bytes::from(bytes));
+    }
+    Ok(opts.body.clone().unwrap_or_default())
+}
+
+async fn execute_v3(
+    config: &Config,
+    v3: &V3,
+    http: &reqwest::Client,
+    mut method: Method,
+    mut url: Url,
+    opts: Options,
+) -> Result<Response> {
+    let mut headers = v3_headers(config, &opts)?;
+    let mut body = v3_body(&opts)?;
+    let max_body = config.transport.settings.max_response_size;
+    let mut hops = 0;
+    loop {
+        let target = target(&url);
+        let auth = v3.signer.authorization(&SignContext::new(&method, &target, &body))?;
+        let mut auth = HeaderValue::from_str(&auth)
+            .map_err(|e| Error::invalid("The signer produced an invalid `Authorization` header.").with_source(e))?;
+        auth.set_sensitive(true);
+        headers.insert(http::header::AUTHORIZATION, auth);
+        let out = Outgoing {
+            method: method.clone(),
+            url: url.clone(),
+            headers: headers.clone(),
+            body: body.clone(),
+            timeout: opts.timeout,
+        };
+        let resp = transport::send(http, out, max_body).await?;
+        if resp.status().is_redirection() && opts.allow_redirects {
+            if let Some(next) = redirect_target(&url, &resp) {
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(Error::new(
+                        ErrorKind::TooManyRedirects,
+                        format!("Will not follow more than {MAX_REDIRECTS} redirects"),
+                    )
+                    .with_response(resp));
+                }
+                // Guzzle (non-strict): 303, and 301/302 for non-GET, become GET without a body.
+                let s = resp.status();
+                if s == StatusCode::SEE_OTHER
+                    || ((s == StatusCode::MOVED_PERMANENTLY || s == StatusCode::FOUND) && method != Method::HEAD)
+                {
+                    if method != Method::GET && method != Method::HEAD {
+                        method = Method::GET;
+                    }
+                    body = Bytes::new();
+                    headers.remove(http::header::CONTENT_TYPE);
+                }
+                url = next;
+                continue;
+            }
+        }
+        if opts.http_errors && (resp.status().is_client_error() || resp.status().is_server_error()) {
+            return Err(status_error(&method, &url, resp));
+        }
+        let path = url.path().to_owned();
+        return match v3.verifier.verify(&VerifyContext::new(&path, &resp)) {
+            Ok(()) => Ok(resp),
+            Err(e) => Err(e.with_response(resp)),
+        };
+    }
+}
+
+fn redirect_target(url: &Url, resp: &Response) -> Option<Url> {
+    let location = resp.headers().get(http::header::LOCATION)?.to_str().ok()?;
+    url.join(location).ok()
+}
+
+/// Guzzle's `RequestException::create` text: ``Client error: `GET url` resulted in a `404 Not Found` response:``
+/// followed by the first 120 bytes of a printable body.
+fn status_error(method: &Method, url: &Url, resp: Response) -> Error {
+    let status = resp.status();
+    let label = if status.is_client_error() { "Client error" } else { "Server error" };
+    let mut message = format!(
+        "{label}: `{method} {url}` resulted in a `{} {}` response",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    if let Some(summary) = summarize(resp.body()) {
+        message.push_str(":\n");
+        message.push_str(&summary);
+        message.push('\n');
+    }
+    Error::new(ErrorKind::Status, message).with_response(resp)
+}
+
+/// The body summary of a status error, or `None` for an empty or non-printable body.
+fn summarize(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let mut cut = body.len().min(SUMMARY_BYTES);
+    let text = loop {
+        match std::str::from_utf8(&body[..cut]) {
+            Ok(t) => break t,
+            // A multi-byte character cut at the edge: back off to its start.
+            Err(e) if e.error_len().is_none() => cut = e.valid_up_to(),
+            Err(_) => return None,
+        }
+    };
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return None;
+    }
+    let mut s = text.to_owned();
+    if body.len() > SUMMARY_BYTES {
+        s.push_str(" (truncated...)");
+    }
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::summarize;
+
+    #[test]
+    fn summaries_truncate_like_guzzle() {
+        assert_eq!(summarize(b""), None);
+        assert_eq!(summarize(b"{\"code\":\"X\"}").as_deref(), Some("{\"code\":\"X\"}"));
+        let long = "a".repeat(130);
+        assert_eq!(summarize(long.as_bytes()), Some(format!("{} (truncated...)", "a".repeat(120))));
+        let cjk = "中".repeat(50); // 150 bytes; the cut falls inside a character
+        let s = summarize(cjk.as_bytes()).unwrap();
+        assert!(s.starts_with(&"中".repeat(40)) && s.ends_with(" (truncated...)"));
+        assert_eq!(summarize(b"\x00\x01binary"), None);
+        assert_eq!(summarize(b"\xff\xfe"), None);
+    }
+}

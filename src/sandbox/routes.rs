@@ -1,0 +1,151 @@
+//! The sandbox's behaviour, sans-IO: check the request signature, pick a canned answer, sign it.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::Recorded;
+use super::keys;
+use crate::crypto::{Rsa, RsaKey};
+use crate::error::Result;
+use crate::formatter::Formatter;
+
+/// What the handler needs: keys and the request log.
+pub(crate) struct State {
+    merchant_public: RsaKey,
+    platform_private: RsaKey,
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+/// An answer before signing.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl State {
+    pub(crate) fn new(log: Arc<Mutex<Vec<Recorded>>>) -> Result<Self> {
+        Ok(State { merchant_public: keys::merchant_public()?, platform_private: keys::platform_private()?, log })
+    }
+
+    /// Handles one request completely.
+    pub(crate) fn handle(&self, method: Method, target: String, headers: HeaderMap, body: Bytes) -> Answer {
+        let check = self.check_signature(&method, &target, &headers, &body);
+        if let Ok(mut log) = self.log.lock() {
+            log.push(Recorded {
+                method: method.clone(),
+                target: target.clone(),
+                headers,
+                body: body.clone(),
+                signature_valid: check.is_ok(),
+            });
+        }
+        let (status, value) = match check {
+            Err(why) => (StatusCode::UNAUTHORIZED, json!({ "code": "SIGN_ERROR", "message": why })),
+            Ok(()) => route(&method, &target, &body),
+        };
+        self.signed(status, value.to_string())
+    }
+
+    /// Verifies `Authorization` over `METHOD\nTARGET\nTS\nNONCE\nBODY\n` with the merchant public key.
+    fn check_signature(&self, method: &Method, target: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+        let auth = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or("missing Authorization header")?;
+        let fields = auth
+            .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+            .ok_or("Authorization scheme must be WECHATPAY2-SHA256-RSA2048")?;
+        let field = |name: &str| -> Result<String, String> {
+            fields
+                .split(',')
+                .find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix("=\"")).and_then(|r| r.strip_suffix('"')))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("Authorization lacks {name}"))
+        };
+        let (mchid, serial, ts, nonce, signature) =
+            (field("mchid")?, field("serial_no")?, field("timestamp")?, field("nonce_str")?, field("signature")?);
+        if mchid != keys::MCHID {
+            return Err(format!("unknown mchid {mchid}"));
+        }
+        if serial != keys::MERCHANT_SERIAL {
+            return Err(format!("unknown merchant certificate serial {serial}"));
+        }
+        let mut message = format!("{method}\n{target}\n{ts}\n{nonce}\n").into_bytes();
+        message.extend_from_slice(body);
+        message.push(b'\n');
+        if Rsa::verify(&message, &signature, &self.merchant_public) {
+            Ok(())
+        } else {
+            Err("signature verification failed".to_owned())
+        }
+    }
+
+    /// Signs `body` like the gateway: `Wechatpay-*` headers over `TS\nNONCE\nBODY\n` with the platform key.
+    fn signed(&self, status: StatusCode, body: String) -> Answer {
+        let ts = Formatter::timestamp();
+        let nonce = Formatter::nonce(32).unwrap_or_else(|_| "sandboxnonce".to_owned());
+        let message = Formatter::response(ts, &nonce, &body);
+        let signature = Rsa::sign(message.as_bytes(), &self.platform_private).unwrap_or_default();
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &'static str, value: String| {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        };
+        put("content-type", "application/json".to_owned());
+        put("request-id", format!("sandbox-{nonce}"));
+        put("wechatpay-nonce", nonce);
+        put("wechatpay-serial", keys::PLATFORM_SERIAL.to_owned());
+        put("wechatpay-signature", signature);
+        put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".to_owned());
+        put("wechatpay-timestamp", ts.to_string());
+        Answer { status, headers, body: Bytes::from(body) }
+    }
+}
+
+/// The canned endpoints.
+fn route(method: &Method, target: &str, body: &[u8]) -> (StatusCode, Value) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let param = |name: &str| {
+        query.split('&').find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('='))).unwrap_or("")
+    };
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method.as_str(), segs.as_slice()) {
+        ("GET", ["v3", "marketing", "favor", "stocks", stock_id]) => (
+            StatusCode::OK,
+            json!({
+                "stock_id": stock_id, "stock_creator_mchid": param("stock_creator_mchid"),
+                "stock_name": "sandbox stock", "status": "running", "create_time": "2015-05-20T13:29:35+08:00",
+                "description": "sandbox", "stock_type": "NORMAL", "no_cash": false, "singleitem": false,
+            }),
+        ),
+        ("GET", ["v3", "marketing", "favor", "users", openid, "coupons", coupon_id]) => (
+            StatusCode::OK,
+            json!({
+                "stock_creator_mchid": keys::MCHID, "stock_id": "9856000", "coupon_id": coupon_id,
+                "openid": openid, "appid": param("appid"), "coupon_name": "sandbox coupon", "status": "SENDED",
+                "description": "sandbox", "create_time": "2019-12-30T13:29:35+08:00", "coupon_type": "NORMAL",
+                "no_cash": false, "singleitem": false,
+            }),
+        ),
+        ("POST", ["v3", "pay", "transactions", "native"]) => match serde_json::from_slice::<Value>(body) {
+            Ok(v) if v.is_object() => (
+                StatusCode::OK,
+                json!({ "code_url": format!("weixin://wxpay/bizpayurl?pr=sandbox{}", v["out_trade_no"].as_str().unwrap_or("")) }),
+            ),
+            _ => (StatusCode::BAD_REQUEST, json!({ "code": "PARAM_ERROR", "message": "body must be a JSON object" })),
+        },
+        ("GET", ["v3", "pay", "transactions", "id", transaction_id]) => (
+            StatusCode::OK,
+            json!({ "transaction_id": transaction_id, "mchid": param("mchid"), "trade_state": "SUCCESS" }),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            json!({ "code": "NOT_FOUND", "message": format!("the sandbox has no route for {method} {path}") }),
+        ),
+    }
+}

@@ -1,0 +1,139 @@
+//! The only code that touches sockets: one `send` shared by both modes, the reqwest client settings, and the
+//! blocking mode's private runtime thread.
+
+mod blocking;
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use url::Url;
+
+use crate::error::{Elapsed, Error, ErrorKind, Result};
+use crate::response::Response;
+
+pub(crate) use blocking::BlockingRuntime;
+
+/// How the HTTP clients are built; kept so the blocking thread can build its own client with the same settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) proxy: Option<reqwest::Proxy>,
+    pub(crate) max_response_size: usize,
+}
+
+impl Settings {
+    pub(crate) fn build_client(&self) -> Result<reqwest::Client> {
+        // Redirects are followed by the pipeline, which re-signs every hop (as PHP's signer inside Guzzle's
+        // redirect loop does), so reqwest must not follow them itself.
+        let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(t) = self.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        if let Some(t) = self.read_timeout {
+            b = b.read_timeout(t);
+        }
+        if let Some(t) = self.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(p) = &self.proxy {
+            b = b.proxy(p.clone());
+        }
+        b.build().map_err(|e| Error::config("Cannot build the HTTP client.").with_source(e))
+    }
+}
+
+/// The HTTP side of a client: the async `reqwest::Client` and, started on first use, the blocking runtime thread
+/// (with its own `reqwest::Client`: connection pools are never shared between runtimes).
+pub(crate) struct Transport {
+    pub(crate) settings: Settings,
+    pub(crate) async_client: reqwest::Client,
+    blocking: OnceLock<std::result::Result<BlockingRuntime, String>>,
+}
+
+impl Transport {
+    pub(crate) fn new(settings: Settings, async_client: reqwest::Client) -> Self {
+        Transport { settings, async_client, blocking: OnceLock::new() }
+    }
+
+    /// The blocking runtime thread, started on first use.
+    pub(crate) fn blocking(&self) -> Result<&BlockingRuntime> {
+        match self.blocking.get_or_init(|| BlockingRuntime::start(&self.settings)) {
+            Ok(rt) => Ok(rt),
+            Err(msg) => Err(Error::transport(format!("The blocking runtime could not start: {msg}"))),
+        }
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("settings", &self.settings)
+            .field("blocking_started", &self.blocking.get().is_some())
+            .finish()
+    }
+}
+
+/// One request as it goes on the wire.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// Sends `req` and reads the whole response body, refusing more than `max_body` bytes.
+pub(crate) async fn send(client: &reqwest::Client, req: Outgoing, max_body: usize) -> Result<Response> {
+    let url = req.url.clone();
+    let work = async {
+        let mut builder = client.request(req.method, req.url).headers(req.headers);
+        if !req.body.is_empty() {
+            builder = builder.body(req.body);
+        }
+        let mut resp = builder.send().await.map_err(transport_error)?;
+        if resp.content_length().is_some_and(|n| n > max_body as u64) {
+            return Err(too_large(max_body));
+        }
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        let mut body = Vec::with_capacity(resp.content_length().map_or(0, |n| n as usize).min(max_body));
+        while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > max_body {
+                return Err(too_large(max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response::new(status, headers, body))
+    };
+    let resp = match req.timeout {
+        Some(t) => tokio::time::timeout(t, work).await.map_err(|_| {
+            Error::transport(format!("The request timed out after {:?}.", t)).with_source(Elapsed)
+        })??,
+        None => work.await?,
+    };
+    Ok(resp.with_url(url))
+}
+
+fn too_large(max: usize) -> Error {
+    Error::new(ErrorKind::BodyTooLarge, format!("The response body is larger than the configured cap of {max} bytes."))
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    let what = if e.is_timeout() {
+        "The request timed out"
+    } else if e.is_connect() {
+        "Cannot connect to the server"
+    } else if e.is_body() || e.is_decode() {
+        "The response body could not be read"
+    } else {
+        "The request failed"
+    };
+    // reqwest's Display names the URL, never headers or body.
+    Error::transport(format!("{what}: {e}")).with_source(e)
+}

@@ -1,0 +1,204 @@
+//! Errors (behaviour spec 1.2, 11): one `Error` whose kind a caller can match on, PHP's texts, the response kept,
+//! nothing sent when the request itself is invalid, no secrets in `Debug`/`Display`.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use serde_json::json;
+use support::*;
+use wechatpay::{Builder, ErrorKind, KeyType, Rsa};
+
+#[test]
+fn builder_validates_like_php_in_order() {
+    let pk = merchant_private();
+    let cases: Vec<(Builder, &str)> = vec![
+        (Builder::new(), "The merchant' ID aka `mchid` is required, usually numerical."),
+        (
+            Builder::new().mchid(MCHID),
+            "The serial number of the merchant's certificate aka `serial` is required, usually hexadecial.",
+        ),
+        (
+            Builder::new().mchid(MCHID).serial("S"),
+            "The merchant's private key aka `privateKey` is required, usual as pem format.",
+        ),
+        (
+            Builder::new().mchid(MCHID).serial("S").private_key(pk.clone()),
+            "The platform certificate(s) aka `certs` is required, paired as of `[$serial => $certificate]`.",
+        ),
+        (
+            Builder::new().mchid(MCHID).serial("S").private_key(pk.clone()).cert("S", platform_public()).cert("P", platform_public()),
+            "The `certs(S,P)` contains the merchant's certificate serial number(S) which is not allowed here.",
+        ),
+    ];
+    for (b, msg) in cases {
+        let err = b.build().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert_eq!(err.to_string(), msg);
+    }
+    // an empty mchid passes, as in PHP
+    Builder::new().mchid("").serial("").private_key(pk).cert("P", platform_public()).build().unwrap();
+}
+
+#[test]
+fn unloadable_keys_are_config_errors_with_a_source() {
+    let err = Builder::new()
+        .mchid(MCHID)
+        .serial(SERIAL)
+        .private_key("file:///no/such/apiclient_key.pem")
+        .cert(PLATFORM_ID, platform_public())
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(std::error::Error::source(&err).is_some());
+    // a public key where the private one is needed
+    let err = Builder::new()
+        .mchid(MCHID)
+        .serial(SERIAL)
+        .private_key(merchant_public())
+        .cert(PLATFORM_ID, platform_public())
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    // a private key given as a platform certificate
+    let pem = std::fs::read_to_string(fixture("keys/merchant.pkcs8.key.pem")).unwrap();
+    let err = Builder::new().mchid(MCHID).serial(SERIAL).private_key(merchant_private()).cert(PLATFORM_ID, pem.as_str()).build();
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::Config);
+    assert!(Rsa::from("file:///no/such/file.pem", KeyType::Public).is_err());
+}
+
+#[test]
+fn v3_call_on_a_v2_only_client_is_a_clear_error_and_sends_nothing() {
+    let mut server = mockito::Server::new();
+    let mock = server.mock("GET", mockito::Matcher::Any).expect(0).create();
+    let client = Builder::new().mchid(MCHID).secret("exposed_your_key_here_have_risks").base_uri(base(&server)).build().unwrap();
+    for (mode, result) in both(&client.chain("v3/certificates"), "GET", ()) {
+        let err = result.expect_err(mode);
+        assert_eq!(err.kind(), ErrorKind::Config, "{mode}");
+        assert!(err.to_string().contains("no APIv3 configuration"), "{err}");
+    }
+    mock.assert();
+}
+
+#[test]
+fn invalid_request_options_send_nothing() {
+    let mut server = mockito::Server::new();
+    let mock = server.mock("GET", mockito::Matcher::Any).expect(0).create();
+    let client = client(&base(&server));
+    for bad in [json!({"headers": {"X": null}}), json!({"headers": {"bad header": "v"}}), json!({"query": 5})] {
+        for (mode, result) in both(&client.chain("v3/x"), "GET", bad.clone()) {
+            assert_eq!(result.expect_err(mode).kind(), ErrorKind::InvalidArgument, "{bad} {mode}");
+        }
+    }
+    mock.assert();
+}
+
+#[test]
+fn non_json_success_body_is_a_decode_error_carrying_the_response() {
+    let mut server = mockito::Server::new();
+    let body = "<html>gateway</html>";
+    let mut mock = server.mock("GET", "/v3/x").with_body(body);
+    for (n, v) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "n", body) {
+        mock = mock.with_header(n, &v);
+    }
+    let _m = mock.create();
+    let resp = client(&base(&server)).chain("v3/x").get(()).unwrap();
+    let err = resp.json::<serde_json::Value>().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.response().unwrap().text(), body);
+}
+
+#[test]
+fn responses_larger_than_the_cap_are_refused() {
+    let mut server = mockito::Server::new();
+    let _m = server.mock("GET", "/v3/big").with_body("x".repeat(10_000)).create();
+    let client = builder(&base(&server)).max_response_size(1000).build().unwrap();
+    for (mode, result) in both(&client.chain("v3/big"), "GET", ()) {
+        assert_eq!(result.expect_err(mode).kind(), ErrorKind::BodyTooLarge, "{mode}");
+    }
+}
+
+#[test]
+fn server_errors_keep_status_and_body() {
+    let mut server = mockito::Server::new();
+    let body = r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#;
+    let _m = server.mock("POST", "/v3/x").with_status(503).with_body(body).create();
+    let client = client(&base(&server));
+    for (mode, result) in both(&client.chain("v3/x"), "POST", json!({"json": {}})) {
+        let err = result.expect_err(mode);
+        assert_eq!(err.kind(), ErrorKind::Status);
+        assert!(err.to_string().starts_with(&format!("Server error: `POST {}/v3/x` resulted in a `503 Service Unavailable` response:\n", server.url())));
+        let resp = err.response().unwrap();
+        assert_eq!(resp.status(), 503);
+        assert_eq!(resp.json::<serde_json::Value>().unwrap()["code"], "SYSTEM_ERROR");
+    }
+}
+
+#[test]
+fn connection_refused_is_a_transport_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed again
+    let client = client(&format!("http://127.0.0.1:{port}/"));
+    for (mode, result) in both(&client.chain("v3/x"), "GET", ()) {
+        let err = result.expect_err(mode);
+        assert_eq!(err.kind(), ErrorKind::Transport, "{mode}: {err}");
+        assert!(err.response().is_none());
+    }
+}
+
+/// A server that accepts, reads the request, then either stalls or resets.
+fn raw_server(stall: bool) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let Ok((mut s, _)) = listener.accept() else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            if stall {
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\":");
+                std::thread::sleep(Duration::from_millis(1500));
+            } else {
+                let _ = s.set_linger(Some(Duration::ZERO));
+                drop(s);
+            }
+        }
+    });
+    (format!("http://{addr}/"), handle)
+}
+
+#[test]
+fn a_stalling_server_times_out() {
+    let (base, handle) = raw_server(true);
+    let client = client(&base);
+    for (mode, result) in both(&client.chain("v3/x"), "GET", json!({"timeout": 0.3})) {
+        let err = result.expect_err(mode);
+        assert_eq!(err.kind(), ErrorKind::Transport, "{mode}: {err}");
+        assert!(err.is_timeout(), "{mode}: {err:?}");
+    }
+    handle.join().unwrap();
+}
+
+#[test]
+fn a_resetting_server_is_a_transport_error() {
+    let (base, handle) = raw_server(false);
+    let client = client(&base);
+    for (mode, result) in both(&client.chain("v3/x"), "GET", ()) {
+        assert_eq!(result.expect_err(mode).kind(), ErrorKind::Transport, "{mode}");
+    }
+    handle.join().unwrap();
+}
+
+#[test]
+fn debug_and_display_never_show_secrets() {
+    let secret = "exposed_your_key_here_have_risks";
+    let client = builder("https://api.mch.weixin.qq.com/").secret(secret).build().unwrap();
+    let pem = std::fs::read_to_string(fixture("keys/merchant.pkcs8.key.pem")).unwrap();
+    let key_line = pem.lines().nth(1).unwrap();
+    for text in [format!("{client:?}"), format!("{:?}", client.v3().seg("pay")), format!("{:?}", merchant_private())] {
+        assert!(!text.contains(secret), "{text}");
+        assert!(!text.contains(key_line), "{text}");
+        assert!(!text.contains("BEGIN"), "{text}");
+    }
+    assert!(format!("{client:?}").contains(MCHID));
+}
