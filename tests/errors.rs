@@ -159,7 +159,8 @@ fn raw_server(stall: bool) -> (String, std::thread::JoinHandle<()>) {
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\":");
                 std::thread::sleep(Duration::from_millis(1500));
             } else {
-                let _ = s.set_linger(Some(Duration::ZERO));
+                // close without answering: the client sees the connection end mid-exchange
+                let _ = s.shutdown(std::net::Shutdown::Both);
                 drop(s);
             }
         }

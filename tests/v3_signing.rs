@@ -131,7 +131,10 @@ fn per_request_headers_replace_defaults_case_insensitively() {
 fn a_custom_signer_replaces_the_default() {
     let mut server = mockito::Server::new();
     let mock =
-        signed_ok(server.mock("GET", "/v3/x").match_header("authorization", "REMOTE /v3/x?a=1"), "{}").expect(1).create();
+        signed_ok(
+        server.mock("GET", "/v3/x").match_query("a=1").match_header("authorization", "REMOTE /v3/x?a=1"),
+        "{}",
+    ).expect(1).create();
     let client = builder(&base(&server))
         .signer(|ctx: &wechatpay::SignContext<'_>| Ok(format!("REMOTE {}", ctx.target())))
         .build()
