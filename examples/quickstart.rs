@@ -22,12 +22,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     // Blocking: 纯链式, 声明式, 属性式
-    let chained = client.v3().seg("marketing").seg("favor").seg("stocks").seg("_stock_id_");
+    let chained = client
+        .v3()
+        .seg("marketing")
+        .seg("favor")
+        .seg("stocks")
+        .seg("_stock_id_");
     show("stocks   chained  blocking", chained.get(stock()))?;
-    show("stocks   chain()  blocking", client.chain("v3/marketing/favor/stocks/{stock_id}").get(stock()))?;
-    show("stocks   index    blocking", client["v3/marketing/favor/stocks/{stock_id}"].get(stock()))?;
+    show(
+        "stocks   chain()  blocking",
+        client.chain("v3/marketing/favor/stocks/{stock_id}").get(stock()),
+    )?;
+    show(
+        "stocks   index    blocking",
+        client["v3/marketing/favor/stocks/{stock_id}"].get(stock()),
+    )?;
 
-    let chained = client.v3().seg("marketing").seg("favor").seg("users").seg("_openid_").seg("coupons").seg("{coupon_id}");
+    let chained = client
+        .v3()
+        .seg("marketing")
+        .seg("favor")
+        .seg("users")
+        .seg("_openid_")
+        .seg("coupons")
+        .seg("{coupon_id}");
     let path = "v3/marketing/favor/users/{openid}/coupons/{coupon_id}";
     show("coupons  chained  blocking", chained.get(coupon()))?;
     show("coupons  chain()  blocking", client.chain(path).get(coupon()))?;
@@ -36,17 +54,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Async: the same six calls as futures, awaited together on a Tokio runtime.
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let results = rt.block_on(join_all(vec![
-        Box::pin(client.v3().seg("marketing").seg("favor").seg("stocks").seg("_stock_id_").get_async(stock()))
-            as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>,
+        Box::pin(
+            client
+                .v3()
+                .seg("marketing")
+                .seg("favor")
+                .seg("stocks")
+                .seg("_stock_id_")
+                .get_async(stock()),
+        ) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>,
         Box::pin(client.chain("v3/marketing/favor/stocks/{stock_id}").get_async(stock())),
         Box::pin(client["v3/marketing/favor/stocks/{stock_id}"].get_async(stock())),
         Box::pin(chained.get_async(coupon())),
         Box::pin(client.chain(path).get_async(coupon())),
         Box::pin(client[path].get_async(coupon())),
     ]));
-    let labels = ["stocks   chained  async", "stocks   chain()  async", "stocks   index    async"]
-        .into_iter()
-        .chain(["coupons  chained  async", "coupons  chain()  async", "coupons  index    async"]);
+    let labels = [
+        "stocks   chained  async",
+        "stocks   chain()  async",
+        "stocks   index    async",
+    ]
+    .into_iter()
+    .chain([
+        "coupons  chained  async",
+        "coupons  chain()  async",
+        "coupons  index    async",
+    ]);
     for (label, result) in labels.zip(results) {
         show(label, result)?;
     }

@@ -398,8 +398,9 @@ impl Builder {
                 match key {
                     Ok(k) => keys.insert(s, k),
                     Err(e) => {
-                        return Err(Error::config(format!("The platform certificate `{s}` cannot be loaded."))
-                            .with_source(e));
+                        return Err(
+                            Error::config(format!("The platform certificate `{s}` cannot be loaded.")).with_source(e),
+                        );
                     }
                 }
             }
@@ -416,13 +417,19 @@ impl Builder {
                 Some(v) => v,
                 None => Arc::new(crate::v3::Verifier::new(keys.clone()).with_shared_clock(self.clock.clone())),
             };
-            Some(V3 { serial, keys, signer, verifier })
+            Some(V3 {
+                serial,
+                keys,
+                signer,
+                verifier,
+            })
         } else {
             None
         };
 
-        let base_uri = Url::parse(&self.base_uri)
-            .map_err(|e| Error::config(format!("The `base_uri` ({}) is not a valid URL.", self.base_uri)).with_source(e))?;
+        let base_uri = Url::parse(&self.base_uri).map_err(|e| {
+            Error::config(format!("The `base_uri` ({}) is not a valid URL.", self.base_uri)).with_source(e)
+        })?;
         let mut headers = HeaderMap::new();
         headers.insert(http::header::USER_AGENT, user_agent());
         for (name, value) in &self.headers {
@@ -431,8 +438,9 @@ impl Builder {
         }
         let mut settings = self.settings;
         if let Some(p) = &self.proxy {
-            settings.proxy =
-                Some(reqwest::Proxy::all(p).map_err(|e| Error::config("The `proxy` is not a valid URL.").with_source(e))?);
+            settings.proxy = Some(
+                reqwest::Proxy::all(p).map_err(|e| Error::config("The `proxy` is not a valid URL.").with_source(e))?,
+            );
         }
         let async_client = match self.http_client {
             Some(c) => c,

@@ -47,7 +47,12 @@ struct Node {
 impl Client {
     pub(crate) fn root(config: Arc<Config>) -> Client {
         Client {
-            node: Arc::new(Node { config, path: String::new(), has_segments: false, children: FrozenMap::new() }),
+            node: Arc::new(Node {
+                config,
+                path: String::new(),
+                has_segments: false,
+                children: FrozenMap::new(),
+            }),
         }
     }
 
@@ -57,7 +62,11 @@ impl Client {
 
     fn child(&self, raw: &str) -> Client {
         let seg = normalize(raw);
-        let path = if self.node.has_segments { format!("{}/{}", self.node.path, seg) } else { seg };
+        let path = if self.node.has_segments {
+            format!("{}/{}", self.node.path, seg)
+        } else {
+            seg
+        };
         Client {
             node: Arc::new(Node {
                 config: self.node.config.clone(),
@@ -176,6 +185,9 @@ impl Index<&str> for Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("pathname", &self.node.path).field("config", &self.node.config).finish()
+        f.debug_struct("Client")
+            .field("pathname", &self.node.path)
+            .field("config", &self.node.config)
+            .finish()
     }
 }

@@ -65,7 +65,10 @@ impl Clock for FixedClock {
 }
 
 /// The one place that reads the system clock.
-#[allow(clippy::disallowed_methods, reason = "clock.rs is the single sanctioned reader of the system clock")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "clock.rs is the single sanctioned reader of the system clock"
+)]
 pub(crate) fn system_now() -> i64 {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),

@@ -40,9 +40,16 @@ impl fmt::Debug for Config {
             Some(v3) => d.field("serial", &v3.serial).field("platform_keys", &v3.keys.serials()),
             None => d.field("v3", &"not configured"),
         };
-        d.field("secret", &if self.secret.expose().is_empty() { "not configured" } else { "[redacted]" })
-            .field("base_uri", &self.base_uri.as_str())
-            .field("transport", &self.transport)
-            .finish_non_exhaustive()
+        d.field(
+            "secret",
+            &if self.secret.expose().is_empty() {
+                "not configured"
+            } else {
+                "[redacted]"
+            },
+        )
+        .field("base_uri", &self.base_uri.as_str())
+        .field("transport", &self.transport)
+        .finish_non_exhaustive()
     }
 }

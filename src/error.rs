@@ -115,7 +115,14 @@ struct Inner {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { inner: Box::new(Inner { kind, message: message.into(), response: None, source: None }) }
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                response: None,
+                source: None,
+            }),
+        }
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {

@@ -132,7 +132,8 @@ impl Formatter {
     ///
     /// ```
     /// use wechatpay::Formatter;
-    /// assert_eq!(Formatter::joined_by_line_feed(&["wx8888888888888888", "1414561699"]), "wx8888888888888888\n1414561699\n");
+    /// let joined = Formatter::joined_by_line_feed(&["wx8888888888888888", "1414561699"]);
+    /// assert_eq!(joined, "wx8888888888888888\n1414561699\n");
     /// assert_eq!(Formatter::joined_by_line_feed::<&str>(&[]), "");
     /// ```
     pub fn joined_by_line_feed<S: AsRef<str>>(pieces: &[S]) -> String {
@@ -152,9 +153,14 @@ impl Formatter {
     ///
     /// ```
     /// use wechatpay::Formatter;
+    /// let (nonce, serial) = ("593BEC0C930BF1AFEB40B4A08C8FB242", "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB");
+    /// let header = Formatter::authorization("1900000001", nonce, "c2ln", 1554208460, serial);
     /// assert_eq!(
-    ///     Formatter::authorization("1900000001", "593BEC0C930BF1AFEB40B4A08C8FB242", "c2ln", 1554208460, "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB"),
-    ///     r#"WECHATPAY2-SHA256-RSA2048 mchid="1900000001",serial_no="408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB",timestamp="1554208460",nonce_str="593BEC0C930BF1AFEB40B4A08C8FB242",signature="c2ln""#,
+    ///     header,
+    ///     concat!(
+    ///         r#"WECHATPAY2-SHA256-RSA2048 mchid="1900000001",serial_no="408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB","#,
+    ///         r#"timestamp="1554208460",nonce_str="593BEC0C930BF1AFEB40B4A08C8FB242",signature="c2ln""#,
+    ///     ),
     /// );
     /// ```
     pub fn authorization(mchid: &str, nonce: &str, signature: &str, timestamp: i64, serial: &str) -> String {

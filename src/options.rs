@@ -258,7 +258,10 @@ impl Options {
             Value::String(s) => self.query = Some(Query::Raw(s)),
             v @ (Value::Object(_) | Value::Array(_)) => self.query = Some(Query::Map(v)),
             Value::Null => self.query = None,
-            other => self.fail(format!("The option `query` must be a map or a string, got {}.", type_name(&other))),
+            other => self.fail(format!(
+                "The option `query` must be a map or a string, got {}.",
+                type_name(&other)
+            )),
         }
     }
 
@@ -307,26 +310,33 @@ impl Options {
             "base_uri" => match value {
                 Value::String(s) => self.base_uri = Some(s.clone()),
                 Value::Null => {}
-                other => self.fail(format!("The option `base_uri` must be a string, got {}.", type_name(other))),
+                other => self.fail(format!(
+                    "The option `base_uri` must be a string, got {}.",
+                    type_name(other)
+                )),
             },
             "timeout" => match value.as_f64() {
                 Some(secs) if secs.is_finite() && secs > 0.0 => self.timeout = Some(Duration::from_secs_f64(secs)),
                 // Guzzle: 0 means no timeout.
-                Some(secs) if secs == 0.0 => self.timeout = None,
+                Some(0.0) => self.timeout = None,
                 _ if value.is_null() => {}
                 _ => self.fail("The option `timeout` must be a positive number of seconds.".to_owned()),
             },
             "http_errors" => match value {
                 Value::Bool(b) => self.http_errors = *b,
                 Value::Null => {}
-                other => self.fail(format!("The option `http_errors` must be a boolean, got {}.", type_name(other))),
+                other => self.fail(format!(
+                    "The option `http_errors` must be a boolean, got {}.",
+                    type_name(other)
+                )),
             },
             "allow_redirects" => match value {
                 Value::Bool(b) => self.allow_redirects = *b,
                 Value::Object(_) | Value::Null => self.allow_redirects = true,
-                other => {
-                    self.fail(format!("The option `allow_redirects` must be a boolean, got {}.", type_name(other)))
-                }
+                other => self.fail(format!(
+                    "The option `allow_redirects` must be a boolean, got {}.",
+                    type_name(other)
+                )),
             },
             _ => {}
         }
@@ -388,7 +398,11 @@ mod tests {
         })
         .into();
         assert_eq!(o.vars["stock_id"], "1");
-        assert_eq!(o.vars["json"], json!({"a": 1}), "known keys stay template variables (spec 2.4)");
+        assert_eq!(
+            o.vars["json"],
+            json!({"a": 1}),
+            "known keys stay template variables (spec 2.4)"
+        );
         assert_eq!(o.json, Some(json!({"a": 1})));
         assert!(matches!(o.query, Some(Query::Map(_))));
         assert_eq!(o.headers, vec![("X-A".to_owned(), "b".to_owned())]);
@@ -406,7 +420,12 @@ mod tests {
 
     #[test]
     fn wrong_types_are_reported_not_dropped() {
-        for v in [json!({"headers": 5}), json!({"body": {"a": 1}}), json!({"query": 3}), json!("str")] {
+        for v in [
+            json!({"headers": 5}),
+            json!({"body": {"a": 1}}),
+            json!({"query": 3}),
+            json!("str"),
+        ] {
             let o: Options = v.clone().into();
             assert!(o.invalid.is_some(), "{v}");
         }

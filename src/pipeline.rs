@@ -175,7 +175,10 @@ pub(crate) async fn execute(
 fn v3_headers(config: &Config, opts: &Options) -> Result<HeaderMap> {
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(http::header::ACCEPT, HeaderValue::from_static(crate::v3::ACCEPT));
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(crate::v3::CONTENT_TYPE));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::v3::CONTENT_TYPE),
+    );
     for (name, value) in &config.headers {
         headers.insert(name.clone(), value.clone());
     }
@@ -274,7 +277,11 @@ fn redirect_target(url: &Url, resp: &Response) -> Option<Url> {
 /// followed by the first 120 bytes of a printable body.
 fn status_error(method: &Method, url: &Url, resp: Response) -> Error {
     let status = resp.status();
-    let label = if status.is_client_error() { "Client error" } else { "Server error" };
+    let label = if status.is_client_error() {
+        "Client error"
+    } else {
+        "Server error"
+    };
     let mut message = format!(
         "{label}: `{method} {url}` resulted in a `{} {}` response",
         status.as_u16(),
@@ -321,7 +328,10 @@ mod tests {
         assert_eq!(summarize(b""), None);
         assert_eq!(summarize(b"{\"code\":\"X\"}").as_deref(), Some("{\"code\":\"X\"}"));
         let long = "a".repeat(130);
-        assert_eq!(summarize(long.as_bytes()), Some(format!("{} (truncated...)", "a".repeat(120))));
+        assert_eq!(
+            summarize(long.as_bytes()),
+            Some(format!("{} (truncated...)", "a".repeat(120)))
+        );
         let cjk = "中".repeat(50); // 150 bytes; the cut falls inside a character
         let s = summarize(cjk.as_bytes()).unwrap();
         assert!(s.starts_with(&"中".repeat(40)) && s.ends_with(" (truncated...)"));

@@ -40,7 +40,12 @@ impl Response {
     /// assert!(r.body().is_empty());
     /// ```
     pub fn new(status: StatusCode, headers: HeaderMap, body: impl Into<Bytes>) -> Self {
-        Response { status, headers, body: body.into(), url: None }
+        Response {
+            status,
+            headers,
+            body: body.into(),
+            url: None,
+        }
     }
 
     pub(crate) fn with_url(mut self, url: url::Url) -> Self {

@@ -1,6 +1,12 @@
 //! The blocking verbs from `fn main`-like code, from plain threads, inside both Tokio runtime flavours; and the
 //! async verbs under load. All against the sandbox gateway.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 use futures::future::join_all;
 use serde_json::json;
 use wechatpay::sandbox::Sandbox;
@@ -13,12 +19,21 @@ fn stock() -> serde_json::Value {
 fn blocking_from_a_plain_test_thread_and_many_threads() {
     let sandbox = Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
-    assert_eq!(client["v3/marketing/favor/stocks/{stock_id}"].get(stock()).unwrap().status(), 200);
+    assert_eq!(
+        client["v3/marketing/favor/stocks/{stock_id}"]
+            .get(stock())
+            .unwrap()
+            .status(),
+        200
+    );
     std::thread::scope(|s| {
         for i in 0..8 {
             let client = client.clone();
             s.spawn(move || {
-                let resp = client.chain("v3/marketing/favor/stocks/{stock_id}").get(json!({ "stock_id": i })).unwrap();
+                let resp = client
+                    .chain("v3/marketing/favor/stocks/{stock_id}")
+                    .get(json!({ "stock_id": i }))
+                    .unwrap();
                 assert_eq!(resp.json::<serde_json::Value>().unwrap()["stock_id"], i.to_string());
             });
         }
@@ -32,10 +47,21 @@ async fn blocking_inside_a_current_thread_runtime_does_not_panic_or_deadlock() {
     let sandbox = Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
     // Blocks this (only) worker thread; the request runs on the crate's own runtime thread.
-    let resp = client.v3().seg("marketing").seg("favor").seg("stocks").seg("_stock_id_").get(stock()).unwrap();
+    let resp = client
+        .v3()
+        .seg("marketing")
+        .seg("favor")
+        .seg("stocks")
+        .seg("_stock_id_")
+        .get(stock())
+        .unwrap();
     assert_eq!(resp.status(), 200);
     // and the async form still works on this runtime afterwards
-    let resp = client.chain("v3/marketing/favor/stocks/{stock_id}").get_async(stock()).await.unwrap();
+    let resp = client
+        .chain("v3/marketing/favor/stocks/{stock_id}")
+        .get_async(stock())
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
 }
 
@@ -61,7 +87,11 @@ async fn sixty_four_spawned_async_calls() {
     let client = sandbox.client().unwrap();
     let handles: Vec<_> = (0..64)
         .map(|i| {
-            tokio::spawn(client.chain("v3/marketing/favor/stocks/{stock_id}").get_async(json!({ "stock_id": i })))
+            tokio::spawn(
+                client
+                    .chain("v3/marketing/favor/stocks/{stock_id}")
+                    .get_async(json!({ "stock_id": i })),
+            )
         })
         .collect();
     let results = join_all(handles).await;
@@ -77,10 +107,16 @@ fn building_a_client_starts_nothing_and_dropping_it_is_clean() {
     let sandbox = Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
     assert!(format!("{client:?}").contains("blocking_started: false"));
-    client.chain("v3/marketing/favor/stocks/{stock_id}").get(stock()).unwrap();
+    client
+        .chain("v3/marketing/favor/stocks/{stock_id}")
+        .get(stock())
+        .unwrap();
     assert!(format!("{client:?}").contains("blocking_started: true"));
     drop(client);
     // A new client still works after the old one's runtime thread ended.
     let client = sandbox.client().unwrap();
-    client.chain("v3/marketing/favor/stocks/{stock_id}").get(stock()).unwrap();
+    client
+        .chain("v3/marketing/favor/stocks/{stock_id}")
+        .get(stock())
+        .unwrap();
 }

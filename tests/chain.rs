@@ -2,6 +2,12 @@
 //! client (no network: `Client::resolve` computes where a call would go). Vectors from
 //! `../shared/corpus/php-oracle/chains.jsonl` and `../shared/corpus/endpoints.tsv`.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod support;
 
 use serde_json::{Value, json};
@@ -9,7 +15,11 @@ use wechatpay::{Api, Builder, Client};
 
 fn php_client() -> Client {
     // The corpus' base_uri; APIv2-only is enough to resolve paths.
-    Builder::new().mchid("1230000109").secret("exposed_your_key_here_have_risks").build().unwrap()
+    Builder::new()
+        .mchid("1230000109")
+        .secret("exposed_your_key_here_have_risks")
+        .build()
+        .unwrap()
 }
 
 fn api(name: &str) -> Api {
@@ -44,7 +54,10 @@ fn raw_keys_and_segments_normalise_through_every_form() {
 #[test]
 fn property_chains_build_the_php_url() {
     let c = php_client();
-    for row in support::corpus("chains.jsonl").into_iter().filter(|r| r["kind"] == "property_chain") {
+    for row in support::corpus("chains.jsonl")
+        .into_iter()
+        .filter(|r| r["kind"] == "property_chain")
+    {
         let mut node = c.clone();
         for step in row["steps"].as_array().unwrap() {
             node = node.seg(step.as_str().unwrap());
@@ -56,8 +69,18 @@ fn property_chains_build_the_php_url() {
         }
         assert_eq!(indexed.pathname(), row["pathname"].as_str().unwrap());
         let route = node.resolve(row["options"].clone()).unwrap();
-        assert_eq!(route.api(), api(row["request"]["client"].as_str().unwrap()), "{}", row["pathname"]);
-        assert_eq!(wire(route.url().as_str()), wire(row["request"]["url"].as_str().unwrap()), "{}", row["pathname"]);
+        assert_eq!(
+            route.api(),
+            api(row["request"]["client"].as_str().unwrap()),
+            "{}",
+            row["pathname"]
+        );
+        assert_eq!(
+            wire(route.url().as_str()),
+            wire(row["request"]["url"].as_str().unwrap()),
+            "{}",
+            row["pathname"]
+        );
         assert_eq!(route.target(), row["request"]["target"].as_str().unwrap());
     }
 }
@@ -65,11 +88,17 @@ fn property_chains_build_the_php_url() {
 #[test]
 fn expansions_route_to_the_php_url() {
     let c = php_client();
-    let rows: Vec<Value> = support::corpus("chains.jsonl").into_iter().filter(|r| r["kind"] == "expansion").collect();
+    let rows: Vec<Value> = support::corpus("chains.jsonl")
+        .into_iter()
+        .filter(|r| r["kind"] == "expansion")
+        .collect();
     assert_eq!(rows.len(), 42);
     for row in rows {
         let label = row["label"].as_str().unwrap();
-        let route = c.chain(row["template"].as_str().unwrap()).resolve(row["variables"].clone()).unwrap();
+        let route = c
+            .chain(row["template"].as_str().unwrap())
+            .resolve(row["variables"].clone())
+            .unwrap();
         assert_eq!(route.api(), api(row["request"]["client"].as_str().unwrap()), "{label}");
         assert_eq!(route.target(), row["request"]["target"].as_str().unwrap(), "{label}");
         let want = wire(row["request"]["url"].as_str().unwrap());
@@ -81,10 +110,26 @@ fn expansions_route_to_the_php_url() {
 #[test]
 fn query_options_build_the_php_query() {
     let c = php_client();
-    for row in support::corpus("chains.jsonl").into_iter().filter(|r| r["kind"] == "query_option") {
-        let route = c.chain(row["chain_path"].as_str().unwrap()).resolve(row["options"].clone()).unwrap();
-        assert_eq!(route.url().as_str(), row["request"]["url"].as_str().unwrap(), "{}", row["label"]);
-        assert_eq!(route.target(), row["request"]["target"].as_str().unwrap(), "{}", row["label"]);
+    for row in support::corpus("chains.jsonl")
+        .into_iter()
+        .filter(|r| r["kind"] == "query_option")
+    {
+        let route = c
+            .chain(row["chain_path"].as_str().unwrap())
+            .resolve(row["options"].clone())
+            .unwrap();
+        assert_eq!(
+            route.url().as_str(),
+            row["request"]["url"].as_str().unwrap(),
+            "{}",
+            row["label"]
+        );
+        assert_eq!(
+            route.target(),
+            row["request"]["target"].as_str().unwrap(),
+            "{}",
+            row["label"]
+        );
     }
 }
 
@@ -92,12 +137,37 @@ fn query_options_build_the_php_query() {
 fn spec_2_5_routing_table() {
     let c = php_client();
     let cases: [(&str, Value, Api, &str); 10] = [
-        ("v3/pay/transactions/native", json!({}), Api::V3, "https://api.mch.weixin.qq.com/v3/pay/transactions/native"),
-        ("{+myurl}", json!({"myurl": "v2/pay/micropay"}), Api::V2, "https://api.mch.weixin.qq.com/pay/micropay"),
+        (
+            "v3/pay/transactions/native",
+            json!({}),
+            Api::V3,
+            "https://api.mch.weixin.qq.com/v3/pay/transactions/native",
+        ),
+        (
+            "{+myurl}",
+            json!({"myurl": "v2/pay/micropay"}),
+            Api::V2,
+            "https://api.mch.weixin.qq.com/pay/micropay",
+        ),
         ("v2", json!({}), Api::V3, "https://api.mch.weixin.qq.com/v2"),
-        ("/v2/pay/x", json!({}), Api::V3, "https://api.mch.weixin.qq.com/v2/pay/x"),
-        ("/v3/pay/x", json!({}), Api::V3, "https://api.mch.weixin.qq.com/v3/pay/x"),
-        ("sandboxnew/pay/micropay", json!({}), Api::V3, "https://api.mch.weixin.qq.com/sandboxnew/pay/micropay"),
+        (
+            "/v2/pay/x",
+            json!({}),
+            Api::V3,
+            "https://api.mch.weixin.qq.com/v2/pay/x",
+        ),
+        (
+            "/v3/pay/x",
+            json!({}),
+            Api::V3,
+            "https://api.mch.weixin.qq.com/v3/pay/x",
+        ),
+        (
+            "sandboxnew/pay/micropay",
+            json!({}),
+            Api::V3,
+            "https://api.mch.weixin.qq.com/sandboxnew/pay/micropay",
+        ),
         (
             "https://apihk.mch.weixin.qq.com/v3/global/statements",
             json!({}),
@@ -110,8 +180,18 @@ fn spec_2_5_routing_table() {
             Api::V3,
             "https://api2.mch.weixin.qq.com/v3/pay/transactions/native",
         ),
-        ("v3/statements", json!({"base_uri": "https://api.mch.weixin.qq.com/hk/"}), Api::V3, "https://api.mch.weixin.qq.com/hk/v3/statements"),
-        ("v3/statements", json!({"base_uri": "https://api.mch.weixin.qq.com/hk"}), Api::V3, "https://api.mch.weixin.qq.com/v3/statements"),
+        (
+            "v3/statements",
+            json!({"base_uri": "https://api.mch.weixin.qq.com/hk/"}),
+            Api::V3,
+            "https://api.mch.weixin.qq.com/hk/v3/statements",
+        ),
+        (
+            "v3/statements",
+            json!({"base_uri": "https://api.mch.weixin.qq.com/hk"}),
+            Api::V3,
+            "https://api.mch.weixin.qq.com/v3/statements",
+        ),
     ];
     for (path, opts, want_api, want_url) in cases {
         let route = c.chain(path).resolve(opts).unwrap();
@@ -122,28 +202,55 @@ fn spec_2_5_routing_table() {
 #[test]
 fn spec_2_4_expansion_table() {
     let c = php_client();
-    let node = c.v3().seg("pay").seg("transactions").seg("outTradeNo").seg("_out_trade_no_").seg("close");
+    let node = c
+        .v3()
+        .seg("pay")
+        .seg("transactions")
+        .seg("outTradeNo")
+        .seg("_out_trade_no_")
+        .seg("close");
     let url = |n: &Client, v: Value| n.resolve(v).unwrap().url().to_string();
     assert_eq!(
         url(&node, json!({"out_trade_no": "ABC 123/x"})),
         "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/ABC%20123%2Fx/close"
     );
     assert_eq!(
-        url(&c.chain("v3/id/{transaction_id}"), json!({"transaction_id": "a b+c&d=e?f#g中"})),
+        url(
+            &c.chain("v3/id/{transaction_id}"),
+            json!({"transaction_id": "a b+c&d=e?f#g中"})
+        ),
         "https://api.mch.weixin.qq.com/v3/id/a%20b%2Bc%26d%3De%3Ff%23g%E4%B8%AD"
     );
     assert_eq!(
-        url(&c.v3().seg("smartguide").seg("guides").seg("_guide_id_").seg("assign"), json!({"guide_id": 123})),
+        url(
+            &c.v3().seg("smartguide").seg("guides").seg("_guide_id_").seg("assign"),
+            json!({"guide_id": 123})
+        ),
         "https://api.mch.weixin.qq.com/v3/smartguide/guides/123/assign"
     );
-    assert_eq!(url(&c.v3().seg("x").seg("{id}").seg("y").seg("{id}"), json!({"id": "7"})), "https://api.mch.weixin.qq.com/v3/x/7/y/7");
     assert_eq!(
-        url(&c.v3().seg("merchantService").seg("images").seg("_media_id_"), json!({"media_id": "ChsyMDAy%2FFR1p"})),
+        url(&c.v3().seg("x").seg("{id}").seg("y").seg("{id}"), json!({"id": "7"})),
+        "https://api.mch.weixin.qq.com/v3/x/7/y/7"
+    );
+    assert_eq!(
+        url(
+            &c.v3().seg("merchantService").seg("images").seg("_media_id_"),
+            json!({"media_id": "ChsyMDAy%2FFR1p"})
+        ),
         "https://api.mch.weixin.qq.com/v3/merchant-service/images/ChsyMDAy%252FFR1p"
     );
-    assert_eq!(url(&c["v3/marketing/favor/stocks/{stock_id}"], json!({})), "https://api.mch.weixin.qq.com/v3/marketing/favor/stocks/");
-    assert_eq!(url(&c.chain("v3/applyment4sub/applyment/{empty}"), json!({})), "https://api.mch.weixin.qq.com/v3/applyment4sub/applyment/");
-    assert_eq!(url(&c.chain("v3/applyment4sub/applyment").seg(""), json!({})), "https://api.mch.weixin.qq.com/v3/applyment4sub/applyment/");
+    assert_eq!(
+        url(&c["v3/marketing/favor/stocks/{stock_id}"], json!({})),
+        "https://api.mch.weixin.qq.com/v3/marketing/favor/stocks/"
+    );
+    assert_eq!(
+        url(&c.chain("v3/applyment4sub/applyment/{empty}"), json!({})),
+        "https://api.mch.weixin.qq.com/v3/applyment4sub/applyment/"
+    );
+    assert_eq!(
+        url(&c.chain("v3/applyment4sub/applyment").seg(""), json!({})),
+        "https://api.mch.weixin.qq.com/v3/applyment4sub/applyment/"
+    );
 }
 
 #[test]
@@ -185,7 +292,11 @@ fn every_documented_endpoint_routes_to_its_pipeline() {
                 _ => {}
             }
         }
-        assert!(route.url().path().ends_with(&want), "{chain}: {} vs {want}", route.url().path());
+        assert!(
+            route.url().path().ends_with(&want),
+            "{chain}: {} vs {want}",
+            route.url().path()
+        );
         count += 1;
     }
     assert_eq!(count, 1154);
@@ -212,7 +323,12 @@ fn index_returns_the_same_node_twice_and_caches_per_raw_key() {
 #[test]
 fn invalid_options_are_reported_before_anything_is_sent() {
     let c = php_client();
-    for bad in [json!({"headers": 1}), json!({"base_uri": "not a url"}), json!({"timeout": "soon"}), json!(["x"])] {
+    for bad in [
+        json!({"headers": 1}),
+        json!({"base_uri": "not a url"}),
+        json!({"timeout": "soon"}),
+        json!(["x"]),
+    ] {
         let err = c.chain("v3/x").resolve(bad.clone()).unwrap_err();
         assert_eq!(err.kind(), wechatpay::ErrorKind::InvalidArgument, "{bad}");
     }

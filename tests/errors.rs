@@ -1,6 +1,12 @@
 //! Errors (behaviour spec 1.2, 11): one `Error` whose kind a caller can match on, PHP's texts, the response kept,
 //! nothing sent when the request itself is invalid, no secrets in `Debug`/`Display`.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod support;
 
 use std::io::{Read, Write};
@@ -14,7 +20,10 @@ use wechatpay::{Builder, ErrorKind, KeyType, Rsa};
 fn builder_validates_like_php_in_order() {
     let pk = merchant_private();
     let cases: Vec<(Builder, &str)> = vec![
-        (Builder::new(), "The merchant' ID aka `mchid` is required, usually numerical."),
+        (
+            Builder::new(),
+            "The merchant' ID aka `mchid` is required, usually numerical.",
+        ),
         (
             Builder::new().mchid(MCHID),
             "The serial number of the merchant's certificate aka `serial` is required, usually hexadecial.",
@@ -28,7 +37,12 @@ fn builder_validates_like_php_in_order() {
             "The platform certificate(s) aka `certs` is required, paired as of `[$serial => $certificate]`.",
         ),
         (
-            Builder::new().mchid(MCHID).serial("S").private_key(pk.clone()).cert("S", platform_public()).cert("P", platform_public()),
+            Builder::new()
+                .mchid(MCHID)
+                .serial("S")
+                .private_key(pk.clone())
+                .cert("S", platform_public())
+                .cert("P", platform_public()),
             "The `certs(S,P)` contains the merchant's certificate serial number(S) which is not allowed here.",
         ),
     ];
@@ -38,7 +52,13 @@ fn builder_validates_like_php_in_order() {
         assert_eq!(err.to_string(), msg);
     }
     // an empty mchid passes, as in PHP
-    Builder::new().mchid("").serial("").private_key(pk).cert("P", platform_public()).build().unwrap();
+    Builder::new()
+        .mchid("")
+        .serial("")
+        .private_key(pk)
+        .cert("P", platform_public())
+        .build()
+        .unwrap();
 }
 
 #[test]
@@ -63,7 +83,12 @@ fn unloadable_keys_are_config_errors_with_a_source() {
     assert_eq!(err.kind(), ErrorKind::Config);
     // a private key given as a platform certificate
     let pem = std::fs::read_to_string(fixture("keys/merchant.pkcs8.key.pem")).unwrap();
-    let err = Builder::new().mchid(MCHID).serial(SERIAL).private_key(merchant_private()).cert(PLATFORM_ID, pem.as_str()).build();
+    let err = Builder::new()
+        .mchid(MCHID)
+        .serial(SERIAL)
+        .private_key(merchant_private())
+        .cert(PLATFORM_ID, pem.as_str())
+        .build();
     assert_eq!(err.unwrap_err().kind(), ErrorKind::Config);
     assert!(Rsa::from("file:///no/such/file.pem", KeyType::Public).is_err());
 }
@@ -72,7 +97,12 @@ fn unloadable_keys_are_config_errors_with_a_source() {
 fn v3_call_on_a_v2_only_client_is_a_clear_error_and_sends_nothing() {
     let mut server = mockito::Server::new();
     let mock = server.mock("GET", mockito::Matcher::Any).expect(0).create();
-    let client = Builder::new().mchid(MCHID).secret("exposed_your_key_here_have_risks").base_uri(base(&server)).build().unwrap();
+    let client = Builder::new()
+        .mchid(MCHID)
+        .secret("exposed_your_key_here_have_risks")
+        .base_uri(base(&server))
+        .build()
+        .unwrap();
     for (mode, result) in both(&client.chain("v3/certificates"), "GET", ()) {
         let err = result.expect_err(mode);
         assert_eq!(err.kind(), ErrorKind::Config, "{mode}");
@@ -86,9 +116,17 @@ fn invalid_request_options_send_nothing() {
     let mut server = mockito::Server::new();
     let mock = server.mock("GET", mockito::Matcher::Any).expect(0).create();
     let client = client(&base(&server));
-    for bad in [json!({"headers": {"X": null}}), json!({"headers": {"bad header": "v"}}), json!({"query": 5})] {
+    for bad in [
+        json!({"headers": {"X": null}}),
+        json!({"headers": {"bad header": "v"}}),
+        json!({"query": 5}),
+    ] {
         for (mode, result) in both(&client.chain("v3/x"), "GET", bad.clone()) {
-            assert_eq!(result.expect_err(mode).kind(), ErrorKind::InvalidArgument, "{bad} {mode}");
+            assert_eq!(
+                result.expect_err(mode).kind(),
+                ErrorKind::InvalidArgument,
+                "{bad} {mode}"
+            );
         }
     }
     mock.assert();
@@ -128,7 +166,10 @@ fn server_errors_keep_status_and_body() {
     for (mode, result) in both(&client.chain("v3/x"), "POST", json!({"json": {}})) {
         let err = result.expect_err(mode);
         assert_eq!(err.kind(), ErrorKind::Status);
-        assert!(err.to_string().starts_with(&format!("Server error: `POST {}/v3/x` resulted in a `503 Service Unavailable` response:\n", server.url())));
+        assert!(err.to_string().starts_with(&format!(
+            "Server error: `POST {}/v3/x` resulted in a `503 Service Unavailable` response:\n",
+            server.url()
+        )));
         let resp = err.response().unwrap();
         assert_eq!(resp.status(), 503);
         assert_eq!(resp.json::<serde_json::Value>().unwrap()["code"], "SYSTEM_ERROR");
@@ -137,7 +178,11 @@ fn server_errors_keep_status_and_body() {
 
 #[test]
 fn connection_refused_is_a_transport_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(); // closed again
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed again
     let client = client(&format!("http://127.0.0.1:{port}/"));
     for (mode, result) in both(&client.chain("v3/x"), "GET", ()) {
         let err = result.expect_err(mode);
@@ -193,10 +238,17 @@ fn a_resetting_server_is_a_transport_error() {
 #[test]
 fn debug_and_display_never_show_secrets() {
     let secret = "exposed_your_key_here_have_risks";
-    let client = builder("https://api.mch.weixin.qq.com/").secret(secret).build().unwrap();
+    let client = builder("https://api.mch.weixin.qq.com/")
+        .secret(secret)
+        .build()
+        .unwrap();
     let pem = std::fs::read_to_string(fixture("keys/merchant.pkcs8.key.pem")).unwrap();
     let key_line = pem.lines().nth(1).unwrap();
-    for text in [format!("{client:?}"), format!("{:?}", client.v3().seg("pay")), format!("{:?}", merchant_private())] {
+    for text in [
+        format!("{client:?}"),
+        format!("{:?}", client.v3().seg("pay")),
+        format!("{:?}", merchant_private()),
+    ] {
         assert!(!text.contains(secret), "{text}");
         assert!(!text.contains(key_line), "{text}");
         assert!(!text.contains("BEGIN"), "{text}");

@@ -1,6 +1,12 @@
 //! APIv3 request signing (behaviour spec 4): a mock that RSA-verifies the `Authorization` header over the
 //! captured method, request-target and body (spec 13.2); golden headers with a pinned clock and nonce.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod support;
 
 use serde_json::json;
@@ -9,7 +15,13 @@ use support::*;
 /// A signed, verifiable `{}` answer for the mock.
 fn signed_ok(mock: mockito::Mock, body: &str) -> mockito::Mock {
     let mut mock = mock.with_status(200).with_body(body);
-    for (n, v) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "c5ac7061fccab6bf3e254dcf98995b8c", body) {
+    for (n, v) in signed_headers(
+        &platform_private(),
+        PLATFORM_ID,
+        NOW,
+        "c5ac7061fccab6bf3e254dcf98995b8c",
+        body,
+    ) {
         mock = mock.with_header(n, &v);
     }
     mock
@@ -20,8 +32,16 @@ fn the_server_verifies_every_request_signature() {
     let mut server = mockito::Server::new();
     let cases = [
         ("GET", "v3/certificates", json!({})),
-        ("GET", "v3/pay/transactions/id/{id}", json!({ "id": "4200 0/1", "query": { "mchid": "1230000109" } })),
-        ("POST", "v3/pay/transactions/native", json!({ "json": { "mchid": "1230000109", "description": "形象店 a/b" } })),
+        (
+            "GET",
+            "v3/pay/transactions/id/{id}",
+            json!({ "id": "4200 0/1", "query": { "mchid": "1230000109" } }),
+        ),
+        (
+            "POST",
+            "v3/pay/transactions/native",
+            json!({ "json": { "mchid": "1230000109", "description": "形象店 a/b" } }),
+        ),
         ("PUT", "v3/x", json!({ "body": "raw text body" })),
         ("PATCH", "v3/x", json!({ "json": [] })),
         ("DELETE", "v3/x", json!({})),
@@ -58,7 +78,11 @@ fn signed_bytes_are_the_sent_bytes() {
     .expect(2)
     .create();
     let client = client(&base(&server));
-    for (mode, result) in both(&client.v3().seg("pay").seg("transactions").seg("native"), "POST", json!({ "json": body })) {
+    for (mode, result) in both(
+        &client.v3().seg("pay").seg("transactions").seg("native"),
+        "POST",
+        json!({ "json": body }),
+    ) {
         result.unwrap_or_else(|e| panic!("{mode}: {e:?}"));
     }
     mock.assert();
@@ -88,7 +112,11 @@ fn golden_authorization_with_pinned_clock_and_nonce() {
         .build()
         .unwrap();
     for (mode, result) in both(&client.chain("v3/certificates"), "GET", ()) {
-        assert_eq!(result.unwrap_or_else(|e| panic!("{mode}: {e:?}")).status(), 204, "{mode}");
+        assert_eq!(
+            result.unwrap_or_else(|e| panic!("{mode}: {e:?}")).status(),
+            204,
+            "{mode}"
+        );
     }
 }
 
@@ -98,7 +126,9 @@ fn nonce_is_32_base62_and_differs_per_request() {
     let re = mockito::Matcher::Regex(
         r#"^WECHATPAY2-SHA256-RSA2048 mchid="1230000109",serial_no="[0-9A-Z]{40}",timestamp="1700000000",nonce_str="[0-9A-Za-z]{32}",signature="[A-Za-z0-9+/]+={0,2}"$"#.into(),
     );
-    let mock = signed_ok(server.mock("GET", "/v3/x").match_header("authorization", re), "{}").expect(3).create();
+    let mock = signed_ok(server.mock("GET", "/v3/x").match_header("authorization", re), "{}")
+        .expect(3)
+        .create();
     let client = client(&base(&server));
     for _ in 0..3 {
         client.chain("v3/x").get(()).unwrap();
@@ -130,11 +160,15 @@ fn per_request_headers_replace_defaults_case_insensitively() {
 #[test]
 fn a_custom_signer_replaces_the_default() {
     let mut server = mockito::Server::new();
-    let mock =
-        signed_ok(
-        server.mock("GET", "/v3/x").match_query("a=1").match_header("authorization", "REMOTE /v3/x?a=1"),
+    let mock = signed_ok(
+        server
+            .mock("GET", "/v3/x")
+            .match_query("a=1")
+            .match_header("authorization", "REMOTE /v3/x?a=1"),
         "{}",
-    ).expect(1).create();
+    )
+    .expect(1)
+    .create();
     let client = builder(&base(&server))
         .signer(|ctx: &wechatpay::SignContext<'_>| Ok(format!("REMOTE {}", ctx.target())))
         .build()
@@ -153,9 +187,15 @@ fn redirects_are_followed_and_re_signed() {
         .with_header("Location", "/v3/new?z=1")
         .expect(1)
         .create();
-    let second = signed_ok(server.mock("GET", "/v3/new").match_query("z=1").match_request(|r| verify_authorization(r).is_ok()), "{}")
-        .expect(1)
-        .create();
+    let second = signed_ok(
+        server
+            .mock("GET", "/v3/new")
+            .match_query("z=1")
+            .match_request(|r| verify_authorization(r).is_ok()),
+        "{}",
+    )
+    .expect(1)
+    .create();
     let client = client(&base(&server));
     assert_eq!(client.chain("v3/old").get(()).unwrap().status(), 200);
     first.assert();

@@ -1,6 +1,12 @@
 //! APIv3 response verification (behaviour spec 6), driven from `../shared/corpus/php-oracle/v3_verify.jsonl`
 //! (39 responses fed to wechatpay-php 1.4.12's verifier), each run blocking and async against mockito.
 
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod support;
 
 use serde_json::Value;
@@ -16,7 +22,11 @@ fn headers_of(case: &Value) -> Vec<(String, String)> {
     let sig = &case["signature"];
     let signature = match sig["mode"].as_str().unwrap() {
         "valid" | "merchant_key" => {
-            let key = if sig["mode"] == "valid" { platform_private() } else { merchant_private() };
+            let key = if sig["mode"] == "valid" {
+                platform_private()
+            } else {
+                merchant_private()
+            };
             let message = sig["signed_message_template"].as_str().unwrap().replace("{TS}", &ts);
             wechatpay::Rsa::sign(message, &key).unwrap()
         }
@@ -90,12 +100,20 @@ fn every_php_oracle_verifier_case_blocking_and_async() {
             match expected["outcome"].as_str().unwrap() {
                 "accepted" => {
                     let resp = result.unwrap_or_else(|e| panic!("{name} ({mode}): expected accepted, got {e:?}"));
-                    assert_eq!(resp.status().as_u16() as u64, expected["php"]["status"].as_u64().unwrap(), "{name}");
+                    assert_eq!(
+                        resp.status().as_u16() as u64,
+                        expected["php"]["status"].as_u64().unwrap(),
+                        "{name}"
+                    );
                     assert_eq!(resp.body(), body_of(&case), "{name}: body untouched");
                 }
                 "rejected" => {
                     let err = result.expect_err(name);
-                    assert_eq!(category(err.kind()), expected["category"].as_str().unwrap(), "{name} ({mode}): {err}");
+                    assert_eq!(
+                        category(err.kind()),
+                        expected["category"].as_str().unwrap(),
+                        "{name} ({mode}): {err}"
+                    );
                     let php = expected["php"]["message"].as_str().unwrap();
                     let ts = headers_of(&case)
                         .into_iter()
@@ -108,16 +126,25 @@ fn every_php_oracle_verifier_case_blocking_and_async() {
                         .replace("{NOW}", &NOW.to_string())
                         .replace("{SIGNATURE}", "[redacted]");
                     assert_eq!(err.to_string(), want, "{name} ({mode})");
-                    let resp = err.response().unwrap_or_else(|| panic!("{name}: a rejection carries the response"));
+                    let resp = err
+                        .response()
+                        .unwrap_or_else(|| panic!("{name}: a rejection carries the response"));
                     assert_eq!(resp.body(), body_of(&case));
                 }
                 "http_error" => {
                     let err = result.expect_err(name);
                     assert_eq!(err.kind(), ErrorKind::Status, "{name} ({mode})");
                     let php = expected["php"]["message"].as_str().unwrap();
-                    assert_eq!(err.to_string(), php.replace("https://api.mch.weixin.qq.com", &server.url()), "{name}");
+                    assert_eq!(
+                        err.to_string(),
+                        php.replace("https://api.mch.weixin.qq.com", &server.url()),
+                        "{name}"
+                    );
                     let resp = err.response().expect("status errors carry the response");
-                    assert_eq!(resp.status().as_u16() as u64, case["response"]["status"].as_u64().unwrap());
+                    assert_eq!(
+                        resp.status().as_u16() as u64,
+                        case["response"]["status"].as_u64().unwrap()
+                    );
                     assert_eq!(resp.body(), body_of(&case), "{name}: body kept");
                 }
                 other => panic!("unknown outcome {other}"),
@@ -131,7 +158,9 @@ fn every_php_oracle_verifier_case_blocking_and_async() {
 fn the_fixed_clock_examples_verify_byte_for_byte() {
     // `fixed_clock_example`: PHP's own deterministic signatures for now = 1700000000.
     for case in support::corpus("v3_verify.jsonl") {
-        let Some(example) = case.get("fixed_clock_example").filter(|e| !e.is_null()) else { continue };
+        let Some(example) = case.get("fixed_clock_example").filter(|e| !e.is_null()) else {
+            continue;
+        };
         if case["expected"]["outcome"] != "accepted" || case["group"] != "verify" {
             continue;
         }
@@ -149,7 +178,10 @@ fn the_fixed_clock_examples_verify_byte_for_byte() {
             mock = mock.with_header(n.as_str(), &v);
         }
         let _m = mock.with_body(case["response"]["body"].as_str().unwrap()).create();
-        let client = builder(&base(&server)).clock(wechatpay::FixedClock(example["now"].as_i64().unwrap())).build().unwrap();
+        let client = builder(&base(&server))
+            .clock(wechatpay::FixedClock(example["now"].as_i64().unwrap()))
+            .build()
+            .unwrap();
         let opts: Options = req["options"].clone().into();
         let node = client.chain(req["chain_path"].as_str().unwrap());
         for (mode, result) in both(&node, req["method"].as_str().unwrap(), opts) {
@@ -181,7 +213,10 @@ fn probe_signatures_get_their_own_kind() {
 fn a_custom_verifier_replaces_the_default() {
     let mut server = mockito::Server::new();
     let _m = server.mock("GET", "/v3/x").with_body("unsigned").create();
-    let client = builder(&base(&server)).verifier(|_: &wechatpay::VerifyContext<'_>| Ok(())).build().unwrap();
+    let client = builder(&base(&server))
+        .verifier(|_: &wechatpay::VerifyContext<'_>| Ok(()))
+        .build()
+        .unwrap();
     for (mode, result) in both(&client.chain("v3/x"), "GET", ()) {
         assert_eq!(result.unwrap_or_else(|e| panic!("{mode}: {e}")).text(), "unsigned");
     }

@@ -137,6 +137,8 @@ impl PlatformKeys {
 
 impl fmt::Debug for PlatformKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PlatformKeys").field("serials", &self.serials()).finish()
+        f.debug_struct("PlatformKeys")
+            .field("serials", &self.serials())
+            .finish()
     }
 }

@@ -132,7 +132,8 @@ impl Hash {
     /// use wechatpay::crypto::Hash;
     /// assert_eq!(Hash::sign("MD5", "abc", "key")?, "0BB036EB7AE434051095681178E0F961");
     /// assert_eq!(Hash::sign("MD5", "abc", "")?, "900150983CD24FB0D6963F7D28E17F72");
-    /// assert_eq!(Hash::sign("HMAC-SHA256", "abc", "key")?, "3BC1540F813347B85D0F5907DBEFBDC97438A8770FD7CF4EF760939A3029EB0C");
+    /// let hmac = "3BC1540F813347B85D0F5907DBEFBDC97438A8770FD7CF4EF760939A3029EB0C";
+    /// assert_eq!(Hash::sign("HMAC-SHA256", "abc", "key")?, hmac);
     /// assert_eq!(Hash::sign("md5", "abc", "key").unwrap_err().kind(), wechatpay::ErrorKind::InvalidArgument);
     /// assert_eq!(Hash::sign("HMAC-SHA256", "abc", "").unwrap_err().kind(), wechatpay::ErrorKind::Config);
     /// # Ok::<(), wechatpay::Error>(())

@@ -1,23 +1,17 @@
-//! `RsaKey` (a loaded key, shared behind an `Arc`) and `KeyInput` (everything `Rsa::from` accepts), plus the
-//! parsing of every textual key form of behaviour spec 8.1.
+//! `RsaKey` (a loaded key, shared behind an `Arc`) and `KeyInput` (everything `Rsa::from` accepts).
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-use ::rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
-use ::rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ::rsa::pkcs1::EncodeRsaPublicKey;
+use ::rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use ::rsa::traits::PublicKeyParts;
 use ::rsa::{RsaPrivateKey, RsaPublicKey};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, RsaKeyPair};
-use x509_cert::der::{Decode, Encode};
 use zeroize::Zeroizing;
 
-use super::{KeyType, base64_decode_strict, base64_encode};
-use crate::error::{Error, Result};
-
-/// Why a key did not load; kept as the error's `source` (never contains key material).
-type Why = Box<dyn StdError + Send + Sync + 'static>;
+use super::load::Why;
+use super::{KeyType, base64_encode};
 
 /// An RSA key loaded by [`Rsa::from`](super::Rsa::from) and friends: cheap to clone (`Arc` inside), `Send + Sync`.
 ///
@@ -57,13 +51,13 @@ pub(super) struct Private {
 }
 
 impl RsaKey {
-    fn from_private(key: RsaPrivateKey) -> std::result::Result<Self, Why> {
+    pub(super) fn from_private(key: RsaPrivateKey) -> std::result::Result<Self, Why> {
         let pkcs8 = key.to_pkcs8_der()?; // a SecretDocument: zeroized on drop
         let signer = RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).ok();
         Self::build(key.to_public_key(), Some(Private { key, signer }))
     }
 
-    fn from_public(public: RsaPublicKey) -> std::result::Result<Self, Why> {
+    pub(super) fn from_public(public: RsaPublicKey) -> std::result::Result<Self, Why> {
         Self::build(public, None)
     }
 
@@ -301,131 +295,13 @@ impl From<&RsaKey> for KeyInput {
     }
 }
 
-/// `Rsa::from`: loads `input` as `kind`, or fails with PHP's load message (the reason kept as `source`).
-pub(super) fn load(input: KeyInput, kind: KeyType) -> Result<RsaKey> {
-    let (php_type, outcome) = match input {
-        KeyInput::Text(text) => ("string", parse_text(&text, None, kind)),
-        KeyInput::WithPassphrase(text, pass) => ("array", parse_text(&text, Some(&pass), kind)),
-        KeyInput::Loaded(key) if kind == KeyType::Private && !key.is_private() => {
-            ("object", Err("a public key cannot be used as a private key".into()))
-        }
-        KeyInput::Loaded(key) => ("object", Ok(key)),
-    };
-    outcome.map_err(|why| {
-        let msg = format!(
-            "Cannot load {} from({php_type}), please take care about the \\$thing input.",
-            kind.php_name()
-        );
-        Error::crypto(msg).with_source(why)
-    })
-}
-
-/// The pseudo-protocols of spec 8.1 item 3: prefix, key kind, DER form.
-const PROTOCOLS: [(&str, KeyType, Form); 4] = [
-    ("private.pkcs1://", KeyType::Private, Form::Pkcs1Private),
-    ("private.pkcs8://", KeyType::Private, Form::Pkcs8Private),
-    ("public.pkcs1://", KeyType::Public, Form::Pkcs1Public),
-    ("public.spki://", KeyType::Public, Form::Spki),
-];
-
-#[derive(Clone, Copy)]
-enum Form {
-    Pkcs1Private,
-    Pkcs8Private,
-    EncryptedPkcs8,
-    Pkcs1Public,
-    Spki,
-    Certificate,
-}
-
-impl Form {
-    fn from_label(label: &str) -> Option<(Form, KeyType)> {
-        Some(match label {
-            "RSA PRIVATE KEY" => (Form::Pkcs1Private, KeyType::Private),
-            "PRIVATE KEY" => (Form::Pkcs8Private, KeyType::Private),
-            "ENCRYPTED PRIVATE KEY" => (Form::EncryptedPkcs8, KeyType::Private),
-            "RSA PUBLIC KEY" => (Form::Pkcs1Public, KeyType::Public),
-            "PUBLIC KEY" => (Form::Spki, KeyType::Public),
-            "CERTIFICATE" => (Form::Certificate, KeyType::Public),
-            _ => return None,
-        })
-    }
-}
-
-fn parse_text(text: &str, passphrase: Option<&str>, kind: KeyType) -> std::result::Result<RsaKey, Why> {
-    if let Some(path) = text.strip_prefix("file://") {
-        let pem = Zeroizing::new(std::fs::read_to_string(path)?);
-        return parse_pem(&pem, passphrase, kind);
-    }
-    for (prefix, proto_kind, form) in PROTOCOLS {
-        if let Some(b64) = text.strip_prefix(prefix) {
-            if proto_kind != kind {
-                return Err(format!("`{prefix}` does not hold a key of the requested type").into());
-            }
-            let der = Zeroizing::new(base64_decode_strict(b64).ok_or("the body is not one line of base64")?);
-            return parse_der(form, &der, passphrase);
-        }
-    }
-    parse_pem(text, passphrase, kind)
-}
-
-/// The first PEM block whose label is a key form of the requested kind (OpenSSL skips the other blocks too);
-/// anything before the armour, CRLF line endings and unwrapped bodies are tolerated.
-fn parse_pem(text: &str, passphrase: Option<&str>, kind: KeyType) -> std::result::Result<RsaKey, Why> {
-    let mut rest = text;
-    while let Some(start) = rest.find("-----BEGIN ") {
-        let after = &rest[start + 11..];
-        let Some(label_len) = after.find("-----") else { break };
-        let label = &after[..label_len];
-        let body_and_more = &after[label_len + 5..];
-        let end_marker = format!("-----END {label}-----");
-        let Some(body_len) = body_and_more.find(&end_marker) else {
-            break;
-        };
-        rest = &body_and_more[body_len + end_marker.len()..];
-        match Form::from_label(label) {
-            Some((form, form_kind)) if form_kind == kind => {
-                let body: Zeroizing<String> = Zeroizing::new(
-                    body_and_more[..body_len]
-                        .chars()
-                        .filter(|c| !c.is_ascii_whitespace())
-                        .collect(),
-                );
-                let der = Zeroizing::new(base64_decode_strict(&body).ok_or("the PEM body is not base64")?);
-                return parse_der(form, &der, passphrase);
-            }
-            _ => continue,
-        }
-    }
-    Err("no PEM block holding a key of the requested type".into())
-}
-
-fn parse_der(form: Form, der: &[u8], passphrase: Option<&str>) -> std::result::Result<RsaKey, Why> {
-    match form {
-        Form::Pkcs1Private => RsaKey::from_private(RsaPrivateKey::from_pkcs1_der(der)?),
-        Form::Pkcs8Private => RsaKey::from_private(RsaPrivateKey::from_pkcs8_der(der)?),
-        Form::EncryptedPkcs8 => {
-            let info = ::rsa::pkcs8::EncryptedPrivateKeyInfo::try_from(der)?;
-            let plain = info.decrypt(passphrase.unwrap_or_default())?; // a SecretDocument
-            RsaKey::from_private(RsaPrivateKey::from_pkcs8_der(plain.as_bytes())?)
-        }
-        Form::Pkcs1Public => RsaKey::from_public(RsaPublicKey::from_pkcs1_der(der)?),
-        Form::Spki => RsaKey::from_public(RsaPublicKey::from_public_key_der(der)?),
-        Form::Certificate => {
-            let cert = x509_cert::Certificate::from_der(der)?;
-            let spki = cert.tbs_certificate.subject_public_key_info.to_der()?;
-            RsaKey::from_public(RsaPublicKey::from_public_key_der(&spki)?)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn fixture(name: &str, kind: KeyType) -> RsaKey {
         let path = format!("file://{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"));
-        load(KeyInput::from(path), kind).unwrap()
+        super::super::load::load(KeyInput::from(path), kind).unwrap()
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Cryptographic helpers with the names and message texts of wechatpay-php's `WeChatPay\Crypto\*`:
-//! [`Rsa`] (keys, SHA256withRSA, RSA-OAEP), [`AesGcm`] (APIv3 key decryption), [`Hash`] (APIv2 MD5/HMAC signs).
+//! Cryptographic helpers with the names and message texts of wechatpay-php's `WeChatPay\Crypto\*`: [`Rsa`] (keys,
+//! SHA256withRSA, RSA-OAEP), [`AesGcm`] (APIv3 key decryption), [`Hash`](struct@Hash) (APIv2 MD5/HMAC signs).
 //!
 //! This module tree is the only part of the crate that names the cryptographic backend crates (`aws-lc-rs`,
 //! RustCrypto's `rsa`/`pkcs1`/`pkcs8`/`spki`/`x509-cert`/`aes-gcm`/`md-5`/`sha1`/`sha2`/`hmac`, `subtle`,
@@ -8,6 +8,7 @@
 mod aes_gcm;
 mod hash;
 mod key;
+mod load;
 mod rsa;
 
 use base64::Engine as _;

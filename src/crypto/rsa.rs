@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use super::key::{KeyInput, RsaKey};
-use super::{KeyType, base64_decode_lenient, base64_decode_strict, base64_encode, key};
+use super::{KeyType, base64_decode_lenient, base64_decode_strict, base64_encode, load};
 use crate::error::{Error, Result};
 
 const SIGN_FAILED: &str = "Signing the input $message failed, please checking your $privateKey whether or nor correct.";
@@ -112,7 +112,7 @@ impl Rsa {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn from(thing: impl Into<KeyInput>, kind: KeyType) -> Result<RsaKey> {
-        key::load(thing.into(), kind)
+        load::load(thing.into(), kind)
     }
 
     /// PHP's `Rsa::fromPkcs1($b64, $type)`: base64 DER of a PKCS#1 `RSAPrivateKey` or `RSAPublicKey`.
@@ -125,7 +125,13 @@ impl Rsa {
     ///
     /// ```
     /// use wechatpay::crypto::{KeyType, Rsa};
-    /// let b64 = "MIIBCgKCAQEArT82k67xybiJS9AD8nNAeuDYdrtCRaxkS6cgs8L9h83eqlDTlrdwzBVSv5V4imTq/URbXn4K0V/KJ1TwDrqOI8hamGB0fvU13WW1NcJuv41RnJVua0QAlS3tS1JzOZpMS9BEGeFvyFF/epbi/m9+2kUWG94FccArNnBtBqqvFncXgQsm98JB3a62NbS1ePP/hMI7Kkz+JNMyYsWkrOUFDCXAbSZkWBJekY4nGZtK1erqGRve8JbxTWirAm/s08rUrjOuZFA21/EI2nea3DidJMTVnXVPY2qcAjF+595shwUKyTjKB8v1REPB3hPF1Z75O6LwuLfyPiCrCTmVoyfqjwIDAQAB";
+    /// // the v2 `risk/getpublickey` fixture key
+    /// let b64 = concat!(
+    ///     "MIIBCgKCAQEArT82k67xybiJS9AD8nNAeuDYdrtCRaxkS6cgs8L9h83eqlDTlrdwzBVSv5V4imTq/URbXn4K0V/KJ1TwDrqO",
+    ///     "I8hamGB0fvU13WW1NcJuv41RnJVua0QAlS3tS1JzOZpMS9BEGeFvyFF/epbi/m9+2kUWG94FccArNnBtBqqvFncXgQsm98JB",
+    ///     "3a62NbS1ePP/hMI7Kkz+JNMyYsWkrOUFDCXAbSZkWBJekY4nGZtK1erqGRve8JbxTWirAm/s08rUrjOuZFA21/EI2nea3Did",
+    ///     "JMTVnXVPY2qcAjF+595shwUKyTjKB8v1REPB3hPF1Z75O6LwuLfyPiCrCTmVoyfqjwIDAQAB",
+    /// );
     /// assert_eq!(Rsa::from_pkcs1(b64, KeyType::Public)?.bits(), 2048);
     /// assert!(Rsa::from_pkcs1(b64, KeyType::Private).is_err());
     /// # Ok::<(), wechatpay::Error>(())
@@ -194,7 +200,13 @@ impl Rsa {
     ///
     /// ```
     /// use wechatpay::crypto::Rsa;
-    /// let pkcs1 = "MIIBCgKCAQEArT82k67xybiJS9AD8nNAeuDYdrtCRaxkS6cgs8L9h83eqlDTlrdwzBVSv5V4imTq/URbXn4K0V/KJ1TwDrqOI8hamGB0fvU13WW1NcJuv41RnJVua0QAlS3tS1JzOZpMS9BEGeFvyFF/epbi/m9+2kUWG94FccArNnBtBqqvFncXgQsm98JB3a62NbS1ePP/hMI7Kkz+JNMyYsWkrOUFDCXAbSZkWBJekY4nGZtK1erqGRve8JbxTWirAm/s08rUrjOuZFA21/EI2nea3DidJMTVnXVPY2qcAjF+595shwUKyTjKB8v1REPB3hPF1Z75O6LwuLfyPiCrCTmVoyfqjwIDAQAB";
+    /// // the v2 `risk/getpublickey` fixture key
+    /// let pkcs1 = concat!(
+    ///     "MIIBCgKCAQEArT82k67xybiJS9AD8nNAeuDYdrtCRaxkS6cgs8L9h83eqlDTlrdwzBVSv5V4imTq/URbXn4K0V/KJ1TwDrqO",
+    ///     "I8hamGB0fvU13WW1NcJuv41RnJVua0QAlS3tS1JzOZpMS9BEGeFvyFF/epbi/m9+2kUWG94FccArNnBtBqqvFncXgQsm98JB",
+    ///     "3a62NbS1ePP/hMI7Kkz+JNMyYsWkrOUFDCXAbSZkWBJekY4nGZtK1erqGRve8JbxTWirAm/s08rUrjOuZFA21/EI2nea3Did",
+    ///     "JMTVnXVPY2qcAjF+595shwUKyTjKB8v1REPB3hPF1Z75O6LwuLfyPiCrCTmVoyfqjwIDAQAB",
+    /// );
     /// let spki = Rsa::pkcs1_to_spki(pkcs1)?;
     /// assert!(spki.starts_with("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArT82"));
     /// assert!(Rsa::pkcs1_to_spki("not base64!").is_err());
@@ -204,19 +216,7 @@ impl Rsa {
         let invalid = || Error::invalid("The input `$thing` is not a base64 PKCS#1 RSAPublicKey.");
         let pkcs1 = base64_decode_strict(b64).ok_or_else(invalid)?;
         ::rsa::pkcs1::RsaPublicKey::from_der(&pkcs1).map_err(|e| invalid().with_source(e))?;
-        // SEQUENCE { SEQUENCE { rsaEncryption OID, NULL }, BIT STRING { 0 unused bits, RSAPublicKey } }
-        const ALGORITHM: [u8; 15] = [
-            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-        ];
-        let mut bit_string = vec![0x03];
-        push_der_len(&mut bit_string, pkcs1.len() + 1);
-        bit_string.push(0x00);
-        bit_string.extend_from_slice(&pkcs1);
-        let mut der = vec![0x30];
-        push_der_len(&mut der, ALGORITHM.len() + bit_string.len());
-        der.extend_from_slice(&ALGORITHM);
-        der.extend_from_slice(&bit_string);
-        Ok(base64_encode(der))
+        Ok(base64_encode(load::spki_from_pkcs1(&pkcs1)))
     }
 
     /// Signs `message` with SHA256withRSA (RSASSA-PKCS1-v1_5, SHA-256) and returns the base64 signature: the
@@ -329,7 +329,8 @@ impl Rsa {
     ///
     /// ```
     /// use wechatpay::crypto::{KeyType, Rsa};
-    /// let key = Rsa::from(concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/platform.spki.pem"), KeyType::Public)?;
+    /// let pem = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/platform.spki.pem");
+    /// let key = Rsa::from(pem, KeyType::Public)?;
     /// assert!(Rsa::encrypt_with_padding("x", &key, Rsa::OPENSSL_PKCS1_OAEP_PADDING).is_ok());
     /// let err = Rsa::encrypt_with_padding("x", &key, Rsa::OPENSSL_PKCS1_PADDING).unwrap_err();
     /// assert_eq!(err.to_string(), "Here's only support the OPENSSL_PKCS1_OAEP_PADDING(4) mode, yours(1).");
@@ -354,7 +355,8 @@ impl Rsa {
     ///
     /// ```
     /// use wechatpay::crypto::{KeyType, Rsa};
-    /// let key = Rsa::from(concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem"), KeyType::Private)?;
+    /// let pem = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem");
+    /// let key = Rsa::from(pem, KeyType::Private)?;
     /// let ciphertext = Rsa::encrypt("420000000000000000", &key.to_public())?;
     /// assert_eq!(Rsa::decrypt(&ciphertext, &key)?, "420000000000000000");
     /// assert!(Rsa::decrypt(&ciphertext, &key.to_public()).is_err());
@@ -376,7 +378,8 @@ impl Rsa {
     ///
     /// ```
     /// use wechatpay::crypto::{KeyType, Rsa};
-    /// let key = Rsa::from(concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem"), KeyType::Private)?;
+    /// let pem = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem");
+    /// let key = Rsa::from(pem, KeyType::Private)?;
     /// let ciphertext = Rsa::encrypt([0xff, 0x00], &key)?;
     /// assert_eq!(Rsa::decrypt_bytes(&ciphertext, &key)?, [0xff, 0x00]);
     /// assert!(Rsa::decrypt(&ciphertext, &key).is_err());
@@ -401,7 +404,8 @@ impl Rsa {
     ///
     /// ```
     /// use wechatpay::crypto::{KeyType, Rsa};
-    /// let key = Rsa::from(concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem"), KeyType::Private)?;
+    /// let pem = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.pkcs8.key.pem");
+    /// let key = Rsa::from(pem, KeyType::Private)?;
     /// let ciphertext = Rsa::encrypt("hi", &key)?;
     /// assert_eq!(Rsa::decrypt_with_padding(&ciphertext, &key, 4)?, "hi");
     /// let err = Rsa::decrypt_with_padding(&ciphertext, &key, 3).unwrap_err();
@@ -422,16 +426,4 @@ fn check_padding(padding: i32) -> Result<()> {
             "Here's only support the OPENSSL_PKCS1_OAEP_PADDING(4) mode, yours({padding})."
         )))
     }
-}
-
-/// Appends a DER length: short form up to 0x7F, else `0x80 | n` and n big-endian bytes.
-fn push_der_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let skip = bytes.iter().take_while(|&&b| b == 0).count();
-    out.push(0x80 | (bytes.len() - skip) as u8);
-    out.extend_from_slice(&bytes[skip..]);
 }

@@ -154,7 +154,10 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn requests(&self) -> Vec<Recorded> {
-        self.log.lock().map(|g| g.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.log
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// The sandbox merchant's private key (TEST ONLY, published with the crate).
@@ -192,6 +195,8 @@ impl Sandbox {
 
 impl fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sandbox").field("addr", &self.server.addr()).finish_non_exhaustive()
+        f.debug_struct("Sandbox")
+            .field("addr", &self.server.addr())
+            .finish_non_exhaustive()
     }
 }

@@ -28,7 +28,11 @@ pub(crate) struct Answer {
 
 impl State {
     pub(crate) fn new(log: Arc<Mutex<Vec<Recorded>>>) -> Result<Self> {
-        Ok(State { merchant_public: keys::merchant_public()?, platform_private: keys::platform_private()?, log })
+        Ok(State {
+            merchant_public: keys::merchant_public()?,
+            platform_private: keys::platform_private()?,
+            log,
+        })
     }
 
     /// Handles one request completely.
@@ -44,7 +48,10 @@ impl State {
             });
         }
         let (status, value) = match check {
-            Err(why) => (StatusCode::UNAUTHORIZED, json!({ "code": "SIGN_ERROR", "message": why })),
+            Err(why) => (
+                StatusCode::UNAUTHORIZED,
+                json!({ "code": "SIGN_ERROR", "message": why }),
+            ),
             Ok(()) => route(&method, &target, &body),
         };
         self.signed(status, value.to_string())
@@ -62,12 +69,21 @@ impl State {
         let field = |name: &str| -> Result<String, String> {
             fields
                 .split(',')
-                .find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix("=\"")).and_then(|r| r.strip_suffix('"')))
+                .find_map(|kv| {
+                    kv.strip_prefix(name)
+                        .and_then(|r| r.strip_prefix("=\""))
+                        .and_then(|r| r.strip_suffix('"'))
+                })
                 .map(str::to_owned)
                 .ok_or_else(|| format!("Authorization lacks {name}"))
         };
-        let (mchid, serial, ts, nonce, signature) =
-            (field("mchid")?, field("serial_no")?, field("timestamp")?, field("nonce_str")?, field("signature")?);
+        let (mchid, serial, ts, nonce, signature) = (
+            field("mchid")?,
+            field("serial_no")?,
+            field("timestamp")?,
+            field("nonce_str")?,
+            field("signature")?,
+        );
         if mchid != keys::MCHID {
             return Err(format!("unknown mchid {mchid}"));
         }
@@ -103,7 +119,11 @@ impl State {
         put("wechatpay-signature", signature);
         put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".to_owned());
         put("wechatpay-timestamp", ts.to_string());
-        Answer { status, headers, body: Bytes::from(body) }
+        Answer {
+            status,
+            headers,
+            body: Bytes::from(body),
+        }
     }
 }
 
@@ -111,7 +131,10 @@ impl State {
 fn route(method: &Method, target: &str, body: &[u8]) -> (StatusCode, Value) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let param = |name: &str| {
-        query.split('&').find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('='))).unwrap_or("")
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .unwrap_or("")
     };
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method.as_str(), segs.as_slice()) {
@@ -137,7 +160,10 @@ fn route(method: &Method, target: &str, body: &[u8]) -> (StatusCode, Value) {
                 StatusCode::OK,
                 json!({ "code_url": format!("weixin://wxpay/bizpayurl?pr=sandbox{}", v["out_trade_no"].as_str().unwrap_or("")) }),
             ),
-            _ => (StatusCode::BAD_REQUEST, json!({ "code": "PARAM_ERROR", "message": "body must be a JSON object" })),
+            _ => (
+                StatusCode::BAD_REQUEST,
+                json!({ "code": "PARAM_ERROR", "message": "body must be a JSON object" }),
+            ),
         },
         ("GET", ["v3", "pay", "transactions", "id", transaction_id]) => (
             StatusCode::OK,

@@ -25,18 +25,23 @@ impl Running {
     pub(crate) fn start(state: State) -> Result<Running> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .map_err(|e| Error::transport("The sandbox cannot bind a loopback port.").with_source(e))?;
-        let addr = listener.local_addr().map_err(|e| Error::transport("The sandbox has no address.").with_source(e))?;
-        listener.set_nonblocking(true).map_err(|e| Error::transport("The sandbox socket failed.").with_source(e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::transport("The sandbox has no address.").with_source(e))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| Error::transport("The sandbox socket failed.").with_source(e))?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::transport("The sandbox runtime cannot start.").with_source(e))?;
         let (stop, mut stopped) = oneshot::channel::<()>();
         let state = Arc::new(state);
-        let thread = std::thread::Builder::new()
-            .name("wechatpay-sandbox".into())
-            .spawn(move || {
-                rt.block_on(async move {
+        let thread =
+            std::thread::Builder::new()
+                .name("wechatpay-sandbox".into())
+                .spawn(move || {
+                    rt.block_on(async move {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
                     loop {
                         tokio::select! {
@@ -52,9 +57,13 @@ impl Running {
                         }
                     }
                 });
-            })
-            .map_err(|e| Error::transport("The sandbox thread cannot start.").with_source(e))?;
-        Ok(Running { addr, stop: Some(stop), thread: Some(thread) })
+                })
+                .map_err(|e| Error::transport("The sandbox thread cannot start.").with_source(e))?;
+        Ok(Running {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {
@@ -68,7 +77,11 @@ async fn handle(
 ) -> std::result::Result<hyper::Response<Full<Bytes>>, hyper::Error> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await?.to_bytes();
-    let target = parts.uri.path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_else(|| "/".to_owned());
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
     let answer = state.handle(parts.method, target, parts.headers, body);
     let mut resp = hyper::Response::new(Full::new(answer.body));
     *resp.status_mut() = answer.status;

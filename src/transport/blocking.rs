@@ -72,7 +72,10 @@ impl BlockingRuntime {
                 let _ = tx.send(make(client).await);
             })
         });
-        self.jobs.send(job).map_err(|_| Error::transport("The blocking runtime thread has stopped."))?;
-        rx.recv().map_err(|_| Error::transport("The blocking runtime thread dropped the request."))?
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::transport("The blocking runtime thread has stopped."))?;
+        rx.recv()
+            .map_err(|_| Error::transport("The blocking runtime thread dropped the request."))?
     }
 }

@@ -43,7 +43,8 @@ impl Settings {
         if let Some(p) = &self.proxy {
             b = b.proxy(p.clone());
         }
-        b.build().map_err(|e| Error::config("Cannot build the HTTP client.").with_source(e))
+        b.build()
+            .map_err(|e| Error::config("Cannot build the HTTP client.").with_source(e))
     }
 }
 
@@ -57,7 +58,11 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new(settings: Settings, async_client: reqwest::Client) -> Self {
-        Transport { settings, async_client, blocking: OnceLock::new() }
+        Transport {
+            settings,
+            async_client,
+            blocking: OnceLock::new(),
+        }
     }
 
     /// The blocking runtime thread, started on first use.
@@ -112,16 +117,19 @@ pub(crate) async fn send(client: &reqwest::Client, req: Outgoing, max_body: usiz
         Ok(Response::new(status, headers, body))
     };
     let resp = match req.timeout {
-        Some(t) => tokio::time::timeout(t, work).await.map_err(|_| {
-            Error::transport(format!("The request timed out after {:?}.", t)).with_source(Elapsed)
-        })??,
+        Some(t) => tokio::time::timeout(t, work)
+            .await
+            .map_err(|_| Error::transport(format!("The request timed out after {:?}.", t)).with_source(Elapsed))??,
         None => work.await?,
     };
     Ok(resp.with_url(url))
 }
 
 fn too_large(max: usize) -> Error {
-    Error::new(ErrorKind::BodyTooLarge, format!("The response body is larger than the configured cap of {max} bytes."))
+    Error::new(
+        ErrorKind::BodyTooLarge,
+        format!("The response body is larger than the configured cap of {max} bytes."),
+    )
 }
 
 fn transport_error(e: reqwest::Error) -> Error {

@@ -48,7 +48,13 @@ impl Signer {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn new(mchid: impl Into<String>, serial: impl Into<String>, key: RsaKey) -> Self {
-        Signer { mchid: mchid.into(), serial: serial.into(), key, clock: std::sync::Arc::new(SystemClock), nonce: None }
+        Signer {
+            mchid: mchid.into(),
+            serial: serial.into(),
+            key,
+            clock: std::sync::Arc::new(SystemClock),
+            nonce: None,
+        }
     }
 
     /// Uses `clock` for the request timestamp.
@@ -103,7 +109,13 @@ impl Sign for Signer {
         };
         let message = canonical_request(ctx, timestamp, &nonce);
         let signature = Rsa::sign(&message, &self.key)?;
-        Ok(Formatter::authorization(&self.mchid, &nonce, &signature, timestamp, &self.serial))
+        Ok(Formatter::authorization(
+            &self.mchid,
+            &nonce,
+            &signature,
+            timestamp,
+            &self.serial,
+        ))
     }
 }
 
@@ -113,7 +125,13 @@ fn canonical_request(ctx: &SignContext<'_>, timestamp: i64, nonce: &str) -> Vec<
     let method = ctx.method().as_str();
     let ts = timestamp.to_string();
     let mut m = Vec::with_capacity(method.len() + ctx.target().len() + ts.len() + nonce.len() + ctx.body().len() + 5);
-    for piece in [method.as_bytes(), ctx.target().as_bytes(), ts.as_bytes(), nonce.as_bytes(), ctx.body()] {
+    for piece in [
+        method.as_bytes(),
+        ctx.target().as_bytes(),
+        ts.as_bytes(),
+        nonce.as_bytes(),
+        ctx.body(),
+    ] {
         m.extend_from_slice(piece);
         m.push(b'\n');
     }
@@ -122,6 +140,9 @@ fn canonical_request(ctx: &SignContext<'_>, timestamp: i64, nonce: &str) -> Vec<
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signer").field("mchid", &self.mchid).field("serial", &self.serial).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("mchid", &self.mchid)
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
     }
 }

@@ -48,7 +48,10 @@ impl Verifier {
     /// # let _ = v;
     /// ```
     pub fn new(keys: PlatformKeys) -> Self {
-        Verifier { keys, clock: Arc::new(SystemClock) }
+        Verifier {
+            keys,
+            clock: Arc::new(SystemClock),
+        }
     }
 
     /// Uses `clock` for the ±300 s check.
@@ -169,7 +172,9 @@ fn php_int(s: &str) -> i64 {
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier").field("keys", &self.keys).finish_non_exhaustive()
+        f.debug_struct("Verifier")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
     }
 }
 

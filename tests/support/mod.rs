@@ -14,7 +14,9 @@ pub const PLATFORM_ID: &str = "PUB_KEY_ID_0114232134912410000000000000";
 pub const NOW: i64 = 1_700_000_000;
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn key(name: &str, kind: KeyType) -> RsaKey {
@@ -56,13 +58,20 @@ pub fn base(server: &mockito::Server) -> String {
 
 /// Lines of a PHP-oracle corpus file (`../shared/corpus/php-oracle/<name>`), parsed.
 pub fn corpus(name: &str) -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/php-oracle").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/php-oracle")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("corpus line is JSON")).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("corpus line is JSON"))
+        .collect()
 }
 
 pub fn shared(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
@@ -77,7 +86,10 @@ pub fn both(node: &Client, method: &str, opts: impl Into<Options>) -> [(&'static
         "DELETE" => node.delete(opts.clone()),
         other => panic!("unknown method {other}"),
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let fut = async {
         match method {
             "GET" => node.get_async(opts).await,
@@ -106,7 +118,11 @@ pub fn signed_headers(key: &RsaKey, serial: &str, ts: i64, nonce: &str, body: &s
 /// request-target and body (spec 13.2). Returns the parsed fields.
 pub fn verify_authorization(req: &mockito::Request) -> Result<Vec<(String, String)>, String> {
     let auth = req.header("authorization");
-    let auth = auth.first().ok_or("no Authorization")?.to_str().map_err(|e| e.to_string())?;
+    let auth = auth
+        .first()
+        .ok_or("no Authorization")?
+        .to_str()
+        .map_err(|e| e.to_string())?;
     let rest = auth.strip_prefix("WECHATPAY2-SHA256-RSA2048 ").ok_or("bad scheme")?;
     let fields: Vec<(String, String)> = rest
         .split(',')
@@ -119,10 +135,22 @@ pub fn verify_authorization(req: &mockito::Request) -> Result<Vec<(String, Strin
     if names != ["mchid", "serial_no", "timestamp", "nonce_str", "signature"] {
         return Err(format!("field order {names:?}"));
     }
-    let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |n: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let body = req.body().map_err(|e| e.to_string())?;
-    let mut message =
-        format!("{}\n{}\n{}\n{}\n", req.method(), req.path_and_query(), get("timestamp"), get("nonce_str")).into_bytes();
+    let mut message = format!(
+        "{}\n{}\n{}\n{}\n",
+        req.method(),
+        req.path_and_query(),
+        get("timestamp"),
+        get("nonce_str")
+    )
+    .into_bytes();
     message.extend_from_slice(body);
     message.push(b'\n');
     if !Rsa::verify(&message, &get("signature"), &merchant_public()) {
