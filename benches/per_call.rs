@@ -2,6 +2,7 @@
 //! verification; and the RSA backends side by side (the reason we sign with aws-lc-rs).
 //!
 //! Run: `cargo bench --bench per_call`.
+#![allow(missing_docs, reason = "criterion_group! generates an undocumented fn")]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rsa::pkcs8::DecodePrivateKey;
