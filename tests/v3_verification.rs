@@ -248,3 +248,18 @@ fn platform_keys_added_later_are_used() {
 }
 
 use wechatpay::Builder;
+
+#[test]
+fn a_signed_202_with_empty_body_is_accepted() {
+    // spec 6 matrix: good 200/202/204 (the corpus covers 200 and 204).
+    let mut server = mockito::Server::new();
+    let mut mock = server.mock("POST", "/v3/x").with_status(202);
+    for (n, v) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "n0nce", "") {
+        mock = mock.with_header(n, &v);
+    }
+    let _m = mock.create();
+    let client = client(&base(&server));
+    for (mode, result) in both(&client.chain("v3/x"), "POST", serde_json::json!({"json": {"a": 1}})) {
+        assert_eq!(result.unwrap_or_else(|e| panic!("{mode}: {e}")).status(), 202);
+    }
+}
