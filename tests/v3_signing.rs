@@ -201,3 +201,43 @@ fn redirects_are_followed_and_re_signed() {
     first.assert();
     second.assert();
 }
+
+#[test]
+fn a_redirect_loop_stops_after_five_hops() {
+    let mut server = mockito::Server::new();
+    let looping = server
+        .mock("GET", "/v3/loop")
+        .with_status(302)
+        .with_header("Location", "/v3/loop")
+        .expect(6)
+        .create();
+    let client = client(&base(&server));
+    let err = client.chain("v3/loop").get(()).unwrap_err();
+    assert_eq!(err.kind(), wechatpay::ErrorKind::TooManyRedirects);
+    assert_eq!(err.response().unwrap().status(), 302);
+    looping.assert();
+}
+
+#[test]
+fn a_303_after_post_becomes_a_get_without_body() {
+    let mut server = mockito::Server::new();
+    let _post = server
+        .mock("POST", "/v3/a")
+        .with_status(303)
+        .with_header("Location", "/v3/b")
+        .create();
+    let get = signed_ok(
+        server
+            .mock("GET", "/v3/b")
+            .match_body("")
+            .match_request(|r| verify_authorization(r).is_ok()),
+        "{}",
+    )
+    .expect(1)
+    .create();
+    client(&base(&server))
+        .chain("v3/a")
+        .post(json!({"json": {"x": 1}}))
+        .unwrap();
+    get.assert();
+}
