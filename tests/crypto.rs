@@ -2,36 +2,19 @@
 //! (wechatpay-php 1.4.12 as oracle), with the test-only keys committed in `tests/fixtures/keys/`.
 //! Key loading forms are covered in `tests/crypto_keys.rs`.
 
-#![allow(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "tests: a panic is the failure report"
+)]
 
-use serde_json::Value;
+mod support;
+
+use support::{s, vectors};
 use wechatpay::ErrorKind;
 use wechatpay::crypto::{AesGcm, Hash, KeyType, Rsa, RsaKey};
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/php-oracle/crypto_vectors.jsonl"
-);
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
-
-/// Every vector of `kind` in crypto_vectors.jsonl (at least one, so a renamed kind cannot pass silently).
-fn vectors(kind: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(VECTORS).expect("crypto_vectors.jsonl next to the repository");
-    let found: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Value>(l).expect("one JSON object per line"))
-        .filter(|v| v["kind"] == kind)
-        .collect();
-    assert!(!found.is_empty(), "no `{kind}` vectors in {VECTORS}");
-    found
-}
-
-fn s<'a>(v: &'a Value, field: &str) -> &'a str {
-    v[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("string field `{field}` in {v}"))
-}
 
 fn key(file: &str, kind: KeyType) -> RsaKey {
     Rsa::from(format!("file://{KEYS}/{file}"), kind).unwrap()

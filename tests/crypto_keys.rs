@@ -2,31 +2,21 @@
 //! `shared/corpus/php-oracle/crypto_vectors.jsonl`, and the failures, with the test-only keys committed in
 //! `tests/fixtures/keys/` (see its README for how each file was made).
 
-#![allow(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "tests: a panic is the failure report"
+)]
 
-use serde_json::Value;
+mod support;
+
+use support::vectors;
 use wechatpay::ErrorKind;
 use wechatpay::crypto::{KeyInput, KeyType, Rsa, RsaKey};
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/php-oracle/crypto_vectors.jsonl"
-);
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
 const LOAD_PRIVATE: &str = r"Cannot load privateKey from(string), please take care about the \$thing input.";
 const LOAD_PUBLIC: &str = r"Cannot load publicKey from(string), please take care about the \$thing input.";
-
-fn vectors(kind: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(VECTORS).expect("crypto_vectors.jsonl next to the repository");
-    let found: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Value>(l).expect("one JSON object per line"))
-        .filter(|v| v["kind"] == kind)
-        .collect();
-    assert!(!found.is_empty(), "no `{kind}` vectors in {VECTORS}");
-    found
-}
 
 fn uri(file: &str) -> String {
     format!("file://{KEYS}/{file}")

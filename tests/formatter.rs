@@ -1,33 +1,17 @@
 //! `wechatpay::Formatter` against the PHP-oracle vectors in `shared/corpus/php-oracle/crypto_vectors.jsonl`
 //! (kinds `formatter_*`), plus PHP's `FormatterTest` properties (nonce lengths and charset, timestamp shape).
 
-#![allow(clippy::unwrap_used, reason = "tests: a panic is the failure report")]
+#![allow(
+    clippy::unwrap_used,
+    unreachable_pub,
+    reason = "tests: a panic is the failure report"
+)]
+
+mod support;
 
 use serde_json::{Map, Value};
+use support::{s, vectors};
 use wechatpay::{ErrorKind, Formatter};
-
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/php-oracle/crypto_vectors.jsonl"
-);
-
-fn vectors(kind: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(VECTORS).expect("crypto_vectors.jsonl next to the repository");
-    let found: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Value>(l).expect("one JSON object per line"))
-        .filter(|v| v["kind"] == kind)
-        .collect();
-    assert!(!found.is_empty(), "no `{kind}` vectors in {VECTORS}");
-    found
-}
-
-fn s<'a>(v: &'a Value, field: &str) -> &'a str {
-    v[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("string field `{field}` in {v}"))
-}
 
 fn ts(v: &Value) -> i64 {
     s(v, "timestamp").parse().unwrap()

@@ -107,7 +107,11 @@ pub(crate) async fn send(client: &reqwest::Client, req: Outgoing, max_body: usiz
         }
         let status = resp.status();
         let headers = std::mem::take(resp.headers_mut());
-        let mut body = Vec::with_capacity(resp.content_length().map_or(0, |n| n as usize).min(max_body));
+        // Trust the announced length for preallocation only up to 1 MiB; the cap is enforced while reading.
+        let announced = resp
+            .content_length()
+            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let mut body = Vec::with_capacity(announced.min(max_body).min(1 << 20));
         while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
             if body.len() + chunk.len() > max_body {
                 return Err(too_large(max_body));

@@ -158,3 +158,20 @@ pub fn verify_authorization(req: &mockito::Request) -> Result<Vec<(String, Strin
     }
     Ok(fields)
 }
+
+/// Every vector of `kind` in crypto_vectors.jsonl (at least one, so a renamed kind cannot pass silently).
+pub fn vectors(kind: &str) -> Vec<Value> {
+    let found: Vec<Value> = corpus("crypto_vectors.jsonl")
+        .into_iter()
+        .filter(|v| v["kind"] == kind)
+        .collect();
+    assert!(!found.is_empty(), "no `{kind}` vectors in crypto_vectors.jsonl");
+    found
+}
+
+/// A string field of a vector.
+pub fn s<'a>(v: &'a Value, field: &str) -> &'a str {
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("string field `{field}` in {v}"))
+}
