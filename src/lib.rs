@@ -64,4 +64,12 @@ mod assert_impls {
         check(c.get_async(()));
         check(c.post_async(serde_json::json!({})));
     }
+
+    #[allow(dead_code, reason = "compile-time check only")]
+    fn verb_futures_outlive_the_node_that_made_them(
+        c: &crate::Client,
+    ) -> impl std::future::Future<Output = crate::Result<crate::Response>> + Send + 'static {
+        // the node is a temporary dropped here; the future borrows nothing from it
+        c.chain("v3/x").get_async(serde_json::json!({}))
+    }
 }

@@ -30,12 +30,16 @@ macro_rules! verbs {
 
                 $(#[$doc])*
                 ///
-                /// Async: the future owns what it needs (`Send + 'static`), so it can be spawned.
+                /// Async: the future owns what it needs (`Send + 'static`, borrowing nothing from the node), so it can
+                /// be spawned or returned from the scope that built the node.
                 ///
                 /// # Errors
                 ///
                 /// As the blocking form.
-                pub fn $async_name(&self, opts: impl Into<Options>) -> impl Future<Output = Result<Response>> + Send + 'static {
+                pub fn $async_name<O: Into<Options>>(
+                    &self,
+                    opts: O,
+                ) -> impl Future<Output = Result<Response>> + Send + 'static + use<O> {
                     self.request_async($method, opts.into())
                 }
             )*
@@ -105,7 +109,11 @@ verbs! {
 }
 
 impl Client {
-    fn request_async(&self, method: Method, opts: Options) -> impl Future<Output = Result<Response>> + Send + 'static {
+    fn request_async(
+        &self,
+        method: Method,
+        opts: Options,
+    ) -> impl Future<Output = Result<Response>> + Send + 'static + use<> {
         let config = self.config().clone();
         let pathname = self.pathname().to_owned();
         async move {
