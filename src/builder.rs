@@ -63,6 +63,9 @@ pub struct Builder {
     headers: Vec<(String, String)>,
     settings: Settings,
     proxy: Option<String>,
+    merchant_cert: Option<(String, KeyInput)>,
+    merchant_pkcs12: Option<(Vec<u8>, Secret)>,
+    root_certificates: Vec<String>,
     http_client: Option<reqwest::Client>,
     clock: SharedClock,
     nonce: Option<NonceFn>,
@@ -87,8 +90,13 @@ impl Default for Builder {
                 timeout: None,
                 proxy: None,
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+                identity: None,
+                roots: Vec::new(),
             },
             proxy: None,
+            merchant_cert: None,
+            merchant_pkcs12: None,
+            root_certificates: Vec::new(),
             http_client: None,
             clock: Arc::new(SystemClock),
             nonce: None,
@@ -257,6 +265,66 @@ impl Builder {
     /// ```
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.settings.read_timeout = Some(timeout);
+        self
+    }
+
+    /// The merchant API certificate and its private key (PHP `merchant => [cert, key]`), presented as the TLS
+    /// client identity on APIv2 requests with `security: true` (refunds, red packets, transfers…) and only
+    /// there. `cert` is `file://…` or PEM text; `key` is anything [`Rsa::from`] accepts as private, e.g.
+    /// `"file:///path/apiclient_key.pem"` or `(pem, passphrase)`. `build()` checks that they belong together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/");
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1230000109")
+    ///     .secret("exposed_your_key_here_have_risks")
+    ///     .merchant_cert(format!("{dir}merchant.cert.pem"), format!("{dir}merchant.pkcs8.key.pem"))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn merchant_cert(mut self, cert: impl Into<String>, key: impl Into<KeyInput>) -> Self {
+        self.merchant_cert = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// The merchant API certificate and key as PKCS#12 bytes (`apiclient_cert.p12`, whose default password is the
+    /// mchid), instead of [`merchant_cert`](Builder::merchant_cert). Both the legacy RC2/3DES encryption WeChat
+    /// Pay issues and PBES2 are read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.legacy.p12");
+    /// let p12 = std::fs::read(path)?;
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1230000109")
+    ///     .secret("exposed_your_key_here_have_risks")
+    ///     .merchant_pkcs12(p12, "1230000109")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merchant_pkcs12(mut self, p12: impl Into<Vec<u8>>, password: impl Into<String>) -> Self {
+        self.merchant_pkcs12 = Some((p12.into(), Secret::new(password)));
+        self
+    }
+
+    /// Trusts this extra root certificate (PEM text or `file://…`) besides the system's, e.g. for a private
+    /// gateway or a test CA.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let ca = concat!("file://", env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys/merchant.cert.pem");
+    /// let client = wechatpay::Builder::new().mchid("1").secret("k").root_certificate(ca).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn root_certificate(mut self, pem: impl Into<String>) -> Self {
+        self.root_certificates.push(pem.into());
         self
     }
 
@@ -442,17 +510,31 @@ impl Builder {
                 reqwest::Proxy::all(p).map_err(|e| Error::config("The `proxy` is not a valid URL.").with_source(e))?,
             );
         }
-        let async_client = match self.http_client {
-            Some(c) => c,
-            None => settings.build_client()?,
-        };
+        if let Some((cert, key)) = self.merchant_cert {
+            settings.identity = Some(crate::transport::merchant_identity(&cert, key)?);
+        } else if let Some((p12, password)) = &self.merchant_pkcs12 {
+            settings.identity = Some(crate::transport::merchant_pkcs12(p12, password.expose())?);
+        }
+        for root in &self.root_certificates {
+            let pem = match root.strip_prefix("file://") {
+                Some(path) => std::fs::read(path).map_err(|e| {
+                    Error::config(format!("The root certificate file `{path}` cannot be read.")).with_source(e)
+                })?,
+                None => root.as_bytes().to_vec(),
+            };
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| Error::config("A root certificate is not a PEM certificate.").with_source(e))?;
+            settings.roots.push(cert);
+        }
+        let async_clients = settings.build_clients(self.http_client)?;
         let config = Config {
             mchid,
             v3,
-            secret: self.secret.unwrap_or_default(),
+            secret: self.secret,
+            nonce: self.nonce,
             base_uri,
             headers,
-            transport: Transport::new(settings, async_client),
+            transport: Transport::new(settings, async_clients),
         };
         Ok(Client::root(Arc::new(config)))
     }

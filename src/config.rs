@@ -7,6 +7,7 @@ use http::HeaderMap;
 use url::Url;
 
 use crate::certs::PlatformKeys;
+use crate::clock::NonceFn;
 use crate::hooks::{Sign, Verify};
 use crate::redact::Secret;
 use crate::transport::Transport;
@@ -16,8 +17,10 @@ pub(crate) struct Config {
     pub(crate) mchid: String,
     /// The APIv3 half; `None` for an APIv2-only client.
     pub(crate) v3: Option<V3>,
-    /// The APIv2 key (`secret`); empty when not configured.
-    pub(crate) secret: Secret,
+    /// The APIv2 key (`secret`); `None` when not configured.
+    pub(crate) secret: Option<Secret>,
+    /// The request nonce source; `None` for 32 random base62 characters.
+    pub(crate) nonce: Option<NonceFn>,
     pub(crate) base_uri: Url,
     /// Client-level headers; they override the defaults and are overridden by per-request headers.
     pub(crate) headers: HeaderMap,
@@ -42,7 +45,7 @@ impl fmt::Debug for Config {
         };
         d.field(
             "secret",
-            &if self.secret.expose().is_empty() {
+            &if self.secret.is_none() {
                 "not configured"
             } else {
                 "[redacted]"

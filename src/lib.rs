@@ -11,6 +11,7 @@ pub mod crypto;
 mod error;
 mod formatter;
 mod hooks;
+pub mod notify;
 mod options;
 mod php;
 mod pipeline;
@@ -21,20 +22,23 @@ mod response;
 pub mod sandbox;
 mod segment;
 mod template;
+mod transformer;
 mod transport;
+mod v2;
 pub mod v3;
 mod verbs;
 
 pub use builder::Builder;
 pub use client::Client;
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use crypto::{AesGcm, Hash, KeyType, Rsa, RsaKey};
+pub use crypto::{AesEcb, AesGcm, Hash, KeyType, Rsa, RsaKey};
 pub use error::{Error, ErrorKind, Result, V2Rejection, VerifyFailure};
 pub use formatter::Formatter;
 pub use hooks::{Sign, SignContext, Verify, VerifyContext};
 pub use options::Options;
 pub use pipeline::{Api, Route};
 pub use response::Response;
+pub use transformer::{Transformer, XmlOptions};
 
 /// The `http` crate this crate speaks (`HeaderMap`, `StatusCode`, `Method`), re-exported so callers never need a
 /// matching version of it.

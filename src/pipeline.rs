@@ -1,6 +1,7 @@
 //! One pipeline for both transports: expand the path template with the options, route (`v2/` → APIv2, else
 //! APIv3), resolve against the base URI, apply the query, build headers and body, then for APIv3 sign, send,
-//! follow redirects (re-signing each hop), turn 4xx/5xx into errors and verify.
+//! follow redirects (re-signing each hop), turn 4xx/5xx into errors and verify; for APIv2 transform the data
+//! (mch-id guard, nonce, sign, XML or query), send the same way and check `return_code`/`result_code`/`sign`.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{SignContext, VerifyContext};
 use crate::options::{Options, Query};
 use crate::response::Response;
-use crate::transport::{self, Outgoing};
+use crate::transport::{self, Clients, Outgoing};
 
 /// Guzzle's default `allow_redirects.max`.
 const MAX_REDIRECTS: usize = 5;
@@ -147,7 +148,7 @@ pub(crate) fn target(url: &Url) -> String {
 /// Runs one call: the whole of PHP's `request()` for a node.
 pub(crate) async fn execute(
     config: Arc<Config>,
-    http: reqwest::Client,
+    clients: Clients,
     method: Method,
     pathname: String,
     opts: Options,
@@ -162,23 +163,17 @@ pub(crate) async fn execute(
                     routed.url.path()
                 ))
             })?;
-            execute_v3(&config, v3, &http, method, routed.url, opts).await
+            execute_v3(&config, v3, &clients.plain, method, routed.url, opts).await
         }
-        Api::V2 => Err(Error::invalid(format!(
-            "`{}` is an APIv2 path; this version of the crate has no APIv2 (XML) pipeline yet.",
-            routed.url.path()
-        ))),
+        Api::V2 => execute_v2(&config, &clients, method, routed.url, opts).await,
     }
 }
 
 /// Default headers, then client-level, then per-request ones (case-insensitive replacement).
-fn v3_headers(config: &Config, opts: &Options) -> Result<HeaderMap> {
+fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: &'static str) -> Result<HeaderMap> {
     let mut headers = HeaderMap::with_capacity(8);
-    headers.insert(http::header::ACCEPT, HeaderValue::from_static(crate::v3::ACCEPT));
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::v3::CONTENT_TYPE),
-    );
+    headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     for (name, value) in &config.headers {
         headers.insert(name.clone(), value.clone());
     }
@@ -209,31 +204,100 @@ async fn execute_v3(
     config: &Config,
     v3: &V3,
     http: &reqwest::Client,
-    mut method: Method,
-    mut url: Url,
+    method: Method,
+    url: Url,
     opts: Options,
 ) -> Result<Response> {
-    let mut headers = v3_headers(config, &opts)?;
-    let mut body = v3_body(&opts)?;
+    let headers = headers(config, &opts, crate::v3::ACCEPT, crate::v3::CONTENT_TYPE)?;
+    let body = v3_body(&opts)?;
+    let (resp, url) = send_following(
+        config,
+        http,
+        Exchange {
+            method,
+            url,
+            headers,
+            body,
+        },
+        &opts,
+        Some(v3),
+    )
+    .await?;
+    let path = url.path().to_owned();
+    match v3.verifier.verify(&VerifyContext::new(&path, &resp)) {
+        Ok(()) => Ok(resp),
+        Err(e) => Err(e.with_response(resp)),
+    }
+}
+
+async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url, opts: Options) -> Result<Response> {
+    let http = if opts.security {
+        clients.security.as_ref().ok_or_else(|| {
+            Error::config("`security: true` needs the merchant TLS certificate: set `merchant_cert` on the Builder.")
+        })?
+    } else {
+        &clients.plain
+    };
+    let secret = config.secret.as_ref().map(|s| s.expose());
+    let nonce = || match &config.nonce {
+        Some(f) => f(),
+        None => crate::formatter::Formatter::nonce(32),
+    };
+    let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, &opts, nonce)?;
+    let headers = headers(config, &opts, crate::v2::ACCEPT, crate::v2::CONTENT_TYPE)?;
+    let exchange = Exchange {
+        method,
+        url: prepared.url,
+        headers,
+        body: prepared.body,
+    };
+    let (resp, url) = send_following(config, http, exchange, &opts, None).await?;
+    match crate::v2::check(url.path(), &resp, secret.unwrap_or_default()) {
+        Ok(()) => Ok(resp),
+        Err(e) => Err(e.with_response(resp)),
+    }
+}
+
+/// One request about to be sent.
+struct Exchange {
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Sends, follows redirects (re-signing each APIv3 hop, as PHP's signer inside Guzzle's redirect loop) and turns
+/// 4xx/5xx into [`ErrorKind::Status`] when `http_errors` is on. Returns the response and the URL that produced it.
+async fn send_following(
+    config: &Config,
+    http: &reqwest::Client,
+    mut ex: Exchange,
+    opts: &Options,
+    v3: Option<&V3>,
+) -> Result<(Response, Url)> {
     let max_body = config.transport.settings.max_response_size;
     let mut hops = 0;
     loop {
-        let target = target(&url);
-        let auth = v3.signer.authorization(&SignContext::new(&method, &target, &body))?;
-        let mut auth = HeaderValue::from_str(&auth)
-            .map_err(|e| Error::invalid("The signer produced an invalid `Authorization` header.").with_source(e))?;
-        auth.set_sensitive(true);
-        headers.insert(http::header::AUTHORIZATION, auth);
+        if let Some(v3) = v3 {
+            let target = target(&ex.url);
+            let auth = v3
+                .signer
+                .authorization(&SignContext::new(&ex.method, &target, &ex.body))?;
+            let mut auth = HeaderValue::from_str(&auth)
+                .map_err(|e| Error::invalid("The signer produced an invalid `Authorization` header.").with_source(e))?;
+            auth.set_sensitive(true);
+            ex.headers.insert(http::header::AUTHORIZATION, auth);
+        }
         let out = Outgoing {
-            method: method.clone(),
-            url: url.clone(),
-            headers: headers.clone(),
-            body: body.clone(),
+            method: ex.method.clone(),
+            url: ex.url.clone(),
+            headers: ex.headers.clone(),
+            body: ex.body.clone(),
             timeout: opts.timeout,
         };
         let resp = transport::send(http, out, max_body).await?;
         if resp.status().is_redirection() && opts.allow_redirects {
-            if let Some(next) = redirect_target(&url, &resp) {
+            if let Some(next) = redirect_target(&ex.url, &resp) {
                 hops += 1;
                 if hops > MAX_REDIRECTS {
                     return Err(Error::new(
@@ -245,26 +309,22 @@ async fn execute_v3(
                 // Guzzle (non-strict): 303, and 301/302 for non-GET, become GET without a body.
                 let s = resp.status();
                 if s == StatusCode::SEE_OTHER
-                    || ((s == StatusCode::MOVED_PERMANENTLY || s == StatusCode::FOUND) && method != Method::HEAD)
+                    || ((s == StatusCode::MOVED_PERMANENTLY || s == StatusCode::FOUND) && ex.method != Method::HEAD)
                 {
-                    if method != Method::GET && method != Method::HEAD {
-                        method = Method::GET;
+                    if ex.method != Method::GET && ex.method != Method::HEAD {
+                        ex.method = Method::GET;
                     }
-                    body = Bytes::new();
-                    headers.remove(http::header::CONTENT_TYPE);
+                    ex.body = Bytes::new();
+                    ex.headers.remove(http::header::CONTENT_TYPE);
                 }
-                url = next;
+                ex.url = next;
                 continue;
             }
         }
         if opts.http_errors && (resp.status().is_client_error() || resp.status().is_server_error()) {
-            return Err(status_error(&method, &url, resp));
+            return Err(status_error(&ex.method, &ex.url, resp));
         }
-        let path = url.path().to_owned();
-        return match v3.verifier.verify(&VerifyContext::new(&path, &resp)) {
-            Ok(()) => Ok(resp),
-            Err(e) => Err(e.with_response(resp)),
-        };
+        return Ok((resp, ex.url));
     }
 }
 

@@ -117,8 +117,8 @@ impl Client {
         let config = self.config().clone();
         let pathname = self.pathname().to_owned();
         async move {
-            let http = config.transport.async_client.clone();
-            pipeline::execute(config, http, method, pathname, opts).await
+            let clients = config.transport.async_clients.clone();
+            pipeline::execute(config, clients, method, pathname, opts).await
         }
     }
 
@@ -127,6 +127,6 @@ impl Client {
         let pathname = self.pathname().to_owned();
         let rt = config.transport.blocking()?;
         let job_config = config.clone();
-        rt.run(move |http| pipeline::execute(job_config, http, method, pathname, opts))
+        rt.run(move |clients| pipeline::execute(job_config, clients, method, pathname, opts))
     }
 }

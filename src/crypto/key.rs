@@ -93,6 +93,12 @@ impl RsaKey {
         self.inner.private.as_ref()
     }
 
+    /// The private key as PKCS#8 PEM (zeroized on drop), for handing to the TLS stack; `None` for a public key.
+    pub(crate) fn private_pkcs8_pem(&self) -> Option<Zeroizing<String>> {
+        let private = self.inner.private.as_ref()?;
+        private.key.to_pkcs8_pem(::rsa::pkcs8::LineEnding::LF).ok()
+    }
+
     /// Whether this is a private or a public key.
     ///
     /// # Examples

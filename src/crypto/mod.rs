@@ -1,10 +1,12 @@
 //! Cryptographic helpers with the names and message texts of wechatpay-php's `WeChatPay\Crypto\*`: [`Rsa`] (keys,
-//! SHA256withRSA, RSA-OAEP), [`AesGcm`] (APIv3 key decryption), [`Hash`](struct@Hash) (APIv2 MD5/HMAC signs).
+//! SHA256withRSA, RSA-OAEP), [`AesGcm`] (APIv3 key decryption), [`AesEcb`] (the APIv2 refund notification's
+//! `req_info`), [`Hash`](struct@Hash) (APIv2 MD5/HMAC signs).
 //!
 //! This module tree is the only part of the crate that names the cryptographic backend crates (`aws-lc-rs`,
-//! RustCrypto's `rsa`/`pkcs1`/`pkcs8`/`spki`/`x509-cert`/`aes-gcm`/`md-5`/`sha1`/`sha2`/`hmac`, `subtle`,
+//! RustCrypto's `rsa`/`pkcs1`/`pkcs8`/`spki`/`x509-cert`/`aes-gcm`/`aes`/`ecb`/`md-5`/`sha1`/`sha2`/`hmac`, `subtle`,
 //! `base64`, `getrandom`); the rest of the crate goes through the items below.
 
+mod aes_ecb;
 mod aes_gcm;
 mod hash;
 mod key;
@@ -14,6 +16,7 @@ mod rsa;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+pub use self::aes_ecb::AesEcb;
 pub use self::aes_gcm::AesGcm;
 pub use self::hash::Hash;
 pub use self::key::{KeyInput, RsaKey};

@@ -5,6 +5,7 @@
 mod keys;
 mod routes;
 mod server;
+mod v2;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ use crate::client::Client;
 use crate::crypto::RsaKey;
 use crate::error::Result;
 
-pub use keys::{MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL};
+pub use keys::{MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 
 /// A request as the sandbox received it.
 ///
@@ -48,9 +49,13 @@ pub struct Recorded {
 /// A running fake gateway bound to `127.0.0.1:<random port>`, on its own thread and runtime (so `#[test]` and
 /// `#[tokio::test]` can both use it). Dropping it stops the server.
 ///
-/// Routes: `GET /v3/marketing/favor/stocks/{stock_id}`, `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`,
-/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`; any other path answers a
-/// signed 404 naming the route, and a request whose signature does not verify a signed 401 `SIGN_ERROR`.
+/// APIv3 routes: `GET /v3/marketing/favor/stocks/{stock_id}`, `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`,
+/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`; any other `/v3/` path
+/// answers a signed 404 naming the route, and a request whose signature does not verify a signed 401 `SIGN_ERROR`.
+///
+/// APIv2 (every other path): the request `sign` (MD5 or HMAC-SHA256 with [`SECRET`]) and `mch_id` are checked;
+/// `POST /mmpaymkttransfers/query_coupon_stock` answers signed XML; a bad sign or an unknown route answers
+/// `return_code=FAIL` like the real gateway.
 ///
 /// # Examples
 ///
@@ -124,6 +129,7 @@ impl Sandbox {
             .serial(MERCHANT_SERIAL)
             .private_key(Self::merchant_private_key()?)
             .cert(PLATFORM_SERIAL, Self::platform_public_key()?)
+            .secret(SECRET)
             .base_uri(self.base_uri()))
     }
 

@@ -35,18 +35,25 @@ impl State {
         })
     }
 
-    /// Handles one request completely.
+    /// Handles one request completely: `/v3/…` as APIv3, everything else as APIv2.
     pub(crate) fn handle(&self, method: Method, target: String, headers: HeaderMap, body: Bytes) -> Answer {
-        let check = self.check_signature(&method, &target, &headers, &body);
-        if let Ok(mut log) = self.log.lock() {
-            log.push(Recorded {
-                method: method.clone(),
-                target: target.clone(),
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        if !path.starts_with("/v3/") {
+            let (valid, xml) = super::v2::handle(&method, path, query, &body);
+            self.record(&method, &target, headers, &body, valid);
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/xml; charset=utf-8"),
+            );
+            return Answer {
+                status: StatusCode::OK,
                 headers,
-                body: body.clone(),
-                signature_valid: check.is_ok(),
-            });
+                body: Bytes::from(xml),
+            };
         }
+        let check = self.check_signature(&method, &target, &headers, &body);
+        self.record(&method, &target, headers, &body, check.is_ok());
         let (status, value) = match check {
             Err(why) => (
                 StatusCode::UNAUTHORIZED,
@@ -55,6 +62,18 @@ impl State {
             Ok(()) => route(&method, &target, &body),
         };
         self.signed(status, value.to_string())
+    }
+
+    fn record(&self, method: &Method, target: &str, headers: HeaderMap, body: &Bytes, signature_valid: bool) {
+        if let Ok(mut log) = self.log.lock() {
+            log.push(Recorded {
+                method: method.clone(),
+                target: target.to_owned(),
+                headers,
+                body: body.clone(),
+                signature_valid,
+            });
+        }
     }
 
     /// Verifies `Authorization` over `METHOD\nTARGET\nTS\nNONCE\nBODY\n` with the merchant public key.

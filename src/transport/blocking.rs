@@ -9,11 +9,11 @@ use std::sync::mpsc;
 
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use super::Settings;
+use super::{Clients, Settings};
 use crate::error::{Error, Result};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-type Job = Box<dyn FnOnce(reqwest::Client) -> BoxFuture + Send + 'static>;
+type Job = Box<dyn FnOnce(Clients) -> BoxFuture + Send + 'static>;
 
 /// Handle to the runtime thread; the thread ends when the last handle (the client) is dropped.
 #[derive(Debug)]
@@ -37,7 +37,7 @@ impl BlockingRuntime {
                         return;
                     }
                 };
-                let client = match settings.build_client() {
+                let clients = match settings.build_clients(None) {
                     Ok(c) => c,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e.to_string()));
@@ -47,7 +47,7 @@ impl BlockingRuntime {
                 let _ = ready_tx.send(Ok(()));
                 rt.block_on(async move {
                     while let Some(job) = rx.recv().await {
-                        tokio::spawn(job(client.clone()));
+                        tokio::spawn(job(clients.clone()));
                     }
                 });
             })
@@ -63,13 +63,13 @@ impl BlockingRuntime {
     pub(crate) fn run<T, F, Fut>(&self, make: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(reqwest::Client) -> Fut + Send + 'static,
+        F: FnOnce(Clients) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T>> + Send + 'static,
     {
         let (tx, rx) = mpsc::sync_channel::<Result<T>>(1);
-        let job: Job = Box::new(move |client| {
+        let job: Job = Box::new(move |clients| {
             Box::pin(async move {
-                let _ = tx.send(make(client).await);
+                let _ = tx.send(make(clients).await);
             })
         });
         self.jobs

@@ -2,6 +2,7 @@
 //! blocking mode's private runtime thread.
 
 mod blocking;
+mod identity;
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -15,6 +16,7 @@ use crate::error::{Elapsed, Error, ErrorKind, Result};
 use crate::response::Response;
 
 pub(crate) use blocking::BlockingRuntime;
+pub(crate) use identity::{merchant_identity, merchant_pkcs12};
 
 /// How the HTTP clients are built; kept so the blocking thread can build its own client with the same settings.
 #[derive(Clone, Debug)]
@@ -24,10 +26,35 @@ pub(crate) struct Settings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) proxy: Option<reqwest::Proxy>,
     pub(crate) max_response_size: usize,
+    /// The merchant TLS client identity, presented only on APIv2 `security` requests.
+    pub(crate) identity: Option<reqwest::Identity>,
+    /// Extra trusted root certificates (private gateways, test CAs).
+    pub(crate) roots: Vec<reqwest::Certificate>,
+}
+
+/// The HTTP clients of one runtime.
+#[derive(Clone, Debug)]
+pub(crate) struct Clients {
+    pub(crate) plain: reqwest::Client,
+    pub(crate) security: Option<reqwest::Client>,
 }
 
 impl Settings {
-    pub(crate) fn build_client(&self) -> Result<reqwest::Client> {
+    /// The clients of one runtime: the plain one, and the one presenting the merchant identity when configured.
+    pub(crate) fn build_clients(&self, plain: Option<reqwest::Client>) -> Result<Clients> {
+        let plain = match plain {
+            Some(c) => c,
+            None => self.build_client(None)?,
+        };
+        let security = self
+            .identity
+            .as_ref()
+            .map(|id| self.build_client(Some(id.clone())))
+            .transpose()?;
+        Ok(Clients { plain, security })
+    }
+
+    fn build_client(&self, identity: Option<reqwest::Identity>) -> Result<reqwest::Client> {
         // Redirects are followed by the pipeline, which re-signs every hop (as PHP's signer inside Guzzle's
         // redirect loop does), so reqwest must not follow them itself.
         let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
@@ -43,6 +70,12 @@ impl Settings {
         if let Some(p) = &self.proxy {
             b = b.proxy(p.clone());
         }
+        if let Some(id) = identity {
+            b = b.identity(id);
+        }
+        for root in &self.roots {
+            b = b.add_root_certificate(root.clone());
+        }
         b.build()
             .map_err(|e| Error::config("Cannot build the HTTP client.").with_source(e))
     }
@@ -52,15 +85,15 @@ impl Settings {
 /// (with its own `reqwest::Client`: connection pools are never shared between runtimes).
 pub(crate) struct Transport {
     pub(crate) settings: Settings,
-    pub(crate) async_client: reqwest::Client,
+    pub(crate) async_clients: Clients,
     blocking: OnceLock<std::result::Result<BlockingRuntime, String>>,
 }
 
 impl Transport {
-    pub(crate) fn new(settings: Settings, async_client: reqwest::Client) -> Self {
+    pub(crate) fn new(settings: Settings, async_clients: Clients) -> Self {
         Transport {
             settings,
-            async_client,
+            async_clients,
             blocking: OnceLock::new(),
         }
     }

@@ -1,0 +1,3 @@
+//! Notification (webhook) helpers: what WeChat Pay POSTs to your `notify_url`.
+
+pub mod v2;

@@ -1,0 +1,78 @@
+//! The sandbox's APIv2 side, sans-IO: check the request `sign`, answer signed XML (or `return_code=FAIL`).
+
+use http::Method;
+use serde_json::{Map, Value, json};
+
+use super::keys::{MCHID, SECRET};
+use crate::crypto::Hash;
+use crate::formatter::Formatter;
+use crate::transformer::Transformer;
+
+/// The request's data: the XML body, or the query of a GET.
+fn data_of(method: &Method, query: &str, body: &[u8]) -> Map<String, Value> {
+    if method == Method::GET {
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect()
+    } else {
+        match Transformer::try_to_array(body) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        }
+    }
+}
+
+fn sign_of(data: &Map<String, Value>, sign_type: &str) -> Option<String> {
+    Hash::sign(
+        sign_type,
+        &Formatter::query_string_like(&Formatter::ksort(data)),
+        SECRET,
+    )
+    .ok()
+}
+
+/// Handles one APIv2 request: `(sign verified, XML answer)`.
+pub(crate) fn handle(method: &Method, path: &str, query: &str, body: &[u8]) -> (bool, String) {
+    let data = data_of(method, query, body);
+    let sign_type = data
+        .get("sign_type")
+        .and_then(Value::as_str)
+        .unwrap_or(Hash::ALGO_MD5)
+        .to_owned();
+    let given = data.get("sign").and_then(Value::as_str).unwrap_or("");
+    let valid = sign_of(&data, &sign_type).is_some_and(|s| Hash::equals(&s, given));
+    let fail = |msg: String| Transformer::to_xml(&json!({ "return_code": "FAIL", "return_msg": msg }));
+    if !valid {
+        return (
+            false,
+            fail("签名错误 (sandbox: the request sign does not verify)".to_owned()),
+        );
+    }
+    let mch = ["mch_id", "mchid", "combine_mch_id"]
+        .iter()
+        .find_map(|k| data.get(*k).and_then(Value::as_str));
+    if mch != Some(MCHID) {
+        return (true, fail(format!("sandbox: unknown merchant {}", mch.unwrap_or(""))));
+    }
+    let field = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
+    let mut answer = match (method.as_str(), path) {
+        ("POST", "/mmpaymkttransfers/query_coupon_stock") => json!({
+            "return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS",
+            "appid": field("appid"), "mch_id": MCHID, "coupon_stock_id": field("coupon_stock_id"),
+            "coupon_name": "sandbox coupon stock", "coupon_value": "5", "coupon_mininumn": "10",
+            "coupon_stock_status": "4", "coupon_total": "100", "is_send_num": "0",
+            "begin_time": "1943787483", "end_time": "1943787484", "create_time": "1943787420",
+        }),
+        _ => return (true, fail(format!("sandbox: no APIv2 route for {method} {path}"))),
+    };
+    if let Value::Object(map) = &mut answer {
+        map.insert(
+            "nonce_str".into(),
+            Value::String(Formatter::nonce(32).unwrap_or_default()),
+        );
+        if let Some(sign) = sign_of(map, &sign_type) {
+            map.insert("sign".into(), Value::String(sign));
+        }
+    }
+    (true, Transformer::to_xml(&answer))
+}

@@ -1,0 +1,632 @@
+//! XML → `serde_json::Value` the way PHP's `simplexml_load_string(…, LIBXML_NONET | LIBXML_COMPACT |
+//! LIBXML_NOCDATA | LIBXML_NOBLANKS)` followed by wechatpay-php's recursive `(array)` cast shapes it
+//! (behaviour spec 7.1), on top of `quick-xml` as a pull parser.
+//!
+//! The prolog (XML declaration, comments, PIs and the DOCTYPE with its internal subset) is scanned by
+//! [`super::dtd`], because quick-xml does not parse DTDs; quick-xml then reads the document from the root element
+//! on. Nothing is ever fetched: external entities and external DTD subsets are recorded as such and never opened.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+use serde_json::{Map, Value};
+
+use super::dtd::{Dtd, Entity, check_pi_target, prolog, replacement};
+
+/// Deepest element nesting accepted: libxml2's default `xmlParserMaxDepth` (PHP fails deeper documents with
+/// `Excessive depth in document: 256 use XML_PARSE_HUGE option`). It also bounds every recursion below.
+pub(super) const MAX_DEPTH: usize = 256;
+
+/// Most bytes that user-declared entities may expand to over a whole document (lenient mode only).
+const MAX_EXPANSION: usize = 1 << 20;
+
+/// How DTDs are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Like PHP: internal entities are expanded, external ones are empty, bombs fail.
+    Lenient,
+    /// Any DOCTYPE fails, as do non-UTF-8 and empty input.
+    Strict,
+}
+
+/// Why a document was refused: libxml's wording where there is one, plus where it happened.
+#[derive(Debug)]
+pub(super) struct Failure {
+    pub(super) message: String,
+    pub(super) source: Option<quick_xml::Error>,
+}
+
+pub(super) type Parsed<T> = Result<T, Failure>;
+
+pub(super) fn fail<T>(message: impl Into<String>) -> Parsed<T> {
+    Err(Failure {
+        message: message.into(),
+        source: None,
+    })
+}
+
+/// Parses `input` (any bytes) into PHP's array shape.
+pub(super) fn parse(input: &[u8], mode: Mode) -> Parsed<Value> {
+    let text = match std::str::from_utf8(input) {
+        Ok(text) => text,
+        // PHP's sanitize regex fails on non-UTF-8 and yields '', which parses to [] without any notice.
+        Err(_) if mode == Mode::Lenient => return Ok(Value::Object(Map::new())),
+        Err(e) => {
+            return fail(format!(
+                "the input is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ));
+        }
+    };
+    let clean = sanitize(text);
+    let doc = normalize_line_ends(&clean);
+    let doc = doc.strip_prefix('\u{feff}').unwrap_or(&doc);
+    if doc.is_empty() {
+        return match mode {
+            Mode::Lenient => Ok(Value::Object(Map::new())),
+            Mode::Strict => fail("Document is empty"),
+        };
+    }
+    let (dtd, start) = prolog(doc, mode == Mode::Strict)?;
+    let mut parser = Parser {
+        doc,
+        dtd,
+        expanded: 0,
+        stack: Vec::new(),
+        bound: HashMap::new(),
+    };
+    let root = parser.run(start)?;
+    Ok(cast(&root, 0))
+}
+
+/// Deletes every code point that XML 1.0 does not allow (`Char`): PHP's `Transformer::sanitize` on valid UTF-8.
+pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_xml_char) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
+    }
+}
+
+/// XML 1.0 `Char`: `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`.
+pub(super) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// XML end-of-line handling (XML 1.0 section 2.11): `\r\n` and lone `\r` become `\n` before parsing.
+fn normalize_line_ends(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// XML 1.0 (5th edition) `NameStartChar`.
+pub(super) fn is_name_start_char(c: char) -> bool {
+    matches!(c,
+        ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
+        | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 (5th edition) `NameChar`.
+pub(super) fn is_name_char(c: char) -> bool {
+    is_name_start_char(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// XML 1.0 `Name`.
+pub(super) fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
+}
+
+/// XML `S` (after line-end normalisation `\r` cannot occur, but it is harmless here).
+pub(super) fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+fn is_blank(text: &str) -> bool {
+    text.chars().all(is_ws)
+}
+
+pub(super) fn predefined(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => None,
+    }
+}
+
+/// The body of a character reference (`#60`, `#x3C`), checked to be an XML `Char`.
+pub(super) fn char_ref(body: &str) -> Parsed<char> {
+    let (digits, radix) = match body.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (body, 10),
+    };
+    let valid = !digits.is_empty() && digits.len() <= 8 && digits.chars().all(|c| c.is_digit(radix));
+    let code = if valid {
+        u32::from_str_radix(digits, radix).ok()
+    } else {
+        None
+    };
+    match code.and_then(char::from_u32) {
+        Some(c) if is_xml_char(c) => Ok(c),
+        _ => match code {
+            Some(n) => fail(format!("xmlParseCharRef: invalid xmlChar value {n}")),
+            None => fail(format!("invalid character reference `&#{body};`")),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The document model: just what PHP's cast looks at.
+
+#[derive(Debug)]
+struct Element {
+    name: String,
+    /// Attributes without a namespace prefix (PHP's `@attributes`), in document order.
+    attrs: Vec<(String, String)>,
+    children: Vec<Child>,
+    /// A prefixed, namespace-bound element: SimpleXML's default view skips it.
+    hidden: bool,
+}
+
+#[derive(Debug)]
+enum Child {
+    Elem(Element),
+    /// A text node (character data, CDATA, predefined and character references, merged like libxml merges them).
+    Text(String),
+    /// A user-declared entity reference node and its expansion (`""` for an external entity, never loaded).
+    Ref(String),
+    /// A comment, processing instruction or namespaced element: a sibling, but no value.
+    Other,
+}
+
+fn push_text(el: &mut Element, text: &str) {
+    if let Some(Child::Text(last)) = el.children.last_mut() {
+        last.push_str(text);
+    } else {
+        el.children.push(Child::Text(text.to_owned()));
+    }
+}
+
+/// `xmlNodeListGetString(children, inLine = 1)`: the direct text and entity children, concatenated.
+fn string_value(el: &Element) -> String {
+    let mut out = String::new();
+    for child in &el.children {
+        if let Child::Text(t) | Child::Ref(t) = child {
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+/// SimpleXML's `_get_base_node_value` + wechatpay-php's `Transformer::value`: a child element becomes its text
+/// when its first child is non-blank text; otherwise a map when it has (visible) child elements; otherwise its
+/// text (`""` when empty). Attributes of such text-valued elements are dropped, as in PHP.
+fn value_of(el: &Element, depth: usize) -> Value {
+    if matches!(el.children.first(), Some(Child::Text(t)) if !is_blank(t)) {
+        return Value::String(string_value(el));
+    }
+    if el.children.iter().any(|c| matches!(c, Child::Elem(_))) {
+        cast(el, depth + 1)
+    } else {
+        Value::String(string_value(el))
+    }
+}
+
+/// PHP's `(array) $simplexml`, recursively: `@attributes` first, then one key per child element name (a list
+/// when repeated, in document order); a sole non-blank text child becomes index 0.
+fn cast(el: &Element, depth: usize) -> Value {
+    let mut map = Map::new();
+    if !el.attrs.is_empty() {
+        let attrs = el.attrs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone())));
+        map.insert("@attributes".to_owned(), Value::Object(attrs.collect()));
+    }
+    let mut sole_text = None;
+    let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for child in &el.children {
+        match child {
+            Child::Text(t) if el.children.len() == 1 && !is_blank(t) => sole_text = Some(t.clone()),
+            Child::Elem(c) if depth < MAX_DEPTH => {
+                let v = value_of(c, depth);
+                match index.get(c.name.as_str()) {
+                    Some(&i) => {
+                        if let Some((_, vs)) = groups.get_mut(i) {
+                            vs.push(v);
+                        }
+                    }
+                    None => {
+                        index.insert(&c.name, groups.len());
+                        groups.push((&c.name, vec![v]));
+                    }
+                }
+            }
+            // PHP would also list comments (`comment`), PIs (their target) and root-level entity references
+            // (the entity's name) as empty values: dropped here, they carry no data.
+            _ => {}
+        }
+    }
+    for (name, mut values) in groups {
+        let value = if values.len() == 1 {
+            values.pop().unwrap_or_default()
+        } else {
+            Value::Array(values)
+        };
+        map.insert(name.to_owned(), value);
+    }
+    match sole_text {
+        Some(t) if map.is_empty() => Value::Array(vec![Value::String(t)]),
+        Some(t) => {
+            map.insert("0".to_owned(), Value::String(t));
+            Value::Object(map)
+        }
+        None => Value::Object(map),
+    }
+}
+
+struct Frame {
+    el: Element,
+    /// Namespace prefixes declared on this element.
+    prefixes: Vec<String>,
+}
+
+struct Parser<'a> {
+    doc: &'a str,
+    dtd: Dtd,
+    expanded: usize,
+    stack: Vec<Frame>,
+    /// In-scope namespace prefixes and how many open elements declare each.
+    bound: HashMap<String, usize>,
+}
+
+impl Parser<'_> {
+    /// Reads the document from the root element, at `start`, on.
+    fn run(&mut self, start: usize) -> Parsed<Element> {
+        let body = self.doc.get(start..).unwrap_or("");
+        let mut reader = Reader::from_str(body);
+        reader.config_mut().check_comments = true;
+        reader.config_mut().check_end_names = true;
+        let mut root: Option<Element> = None;
+        loop {
+            let at = reader.buffer_position();
+            let event = reader.read_event().map_err(|e| Failure {
+                message: format!(
+                    "{e} at byte {}",
+                    start.saturating_add(usize::try_from(reader.error_position()).unwrap_or(usize::MAX))
+                ),
+                source: Some(e),
+            })?;
+            // offsets in messages are into the sanitised, line-end-normalised text
+            let here = start.saturating_add(usize::try_from(at).unwrap_or(0));
+            let next = usize::try_from(reader.buffer_position())
+                .ok()
+                .and_then(|p| body.as_bytes().get(p..))
+                .unwrap_or(&[]);
+            match event {
+                Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                    return fail(format!("Extra content at the end of the document at byte {here}"));
+                }
+                Event::Start(e) => {
+                    let frame = self.open(&e, here)?;
+                    self.stack.push(frame);
+                }
+                Event::Empty(e) => {
+                    let frame = self.open(&e, here)?;
+                    self.close(frame, &mut root);
+                }
+                Event::End(_) => {
+                    // quick-xml has checked that the name matches the open tag
+                    if let Some(frame) = self.stack.pop() {
+                        self.close(frame, &mut root);
+                    }
+                }
+                Event::Text(t) => {
+                    let raw = std::str::from_utf8(&t).unwrap_or("");
+                    self.text(raw, next, here)?;
+                }
+                Event::CData(c) => {
+                    let raw = std::str::from_utf8(&c).unwrap_or("");
+                    match self.stack.last_mut() {
+                        Some(frame) => push_text(&mut frame.el, raw),
+                        None => return fail(format!("Extra content at the end of the document at byte {here}")),
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let name = std::str::from_utf8(&r).unwrap_or("");
+                    self.reference(name, here)?;
+                }
+                Event::Comment(_) => {
+                    if let Some(frame) = self.stack.last_mut() {
+                        frame.el.children.push(Child::Other);
+                    }
+                }
+                Event::PI(pi) => {
+                    check_pi_target(std::str::from_utf8(pi.target()).unwrap_or(""), here)?;
+                    if let Some(frame) = self.stack.last_mut() {
+                        frame.el.children.push(Child::Other);
+                    }
+                }
+                Event::Decl(_) => {
+                    return fail(format!(
+                        "XML declaration allowed only at the start of the document (byte {here})"
+                    ));
+                }
+                Event::DocType(_) => {
+                    return fail(format!("DOCTYPE allowed only before the root element (byte {here})"));
+                }
+                Event::Eof => break,
+            }
+        }
+        if let Some(frame) = self.stack.last() {
+            return fail(format!("Premature end of data in tag {}", frame.el.name));
+        }
+        root.map_or_else(|| fail("Start tag expected, '<' not found"), Ok)
+    }
+
+    /// Attaches a finished element to its parent, or makes it the root.
+    fn close(&mut self, frame: Frame, root: &mut Option<Element>) {
+        for prefix in &frame.prefixes {
+            if let Some(count) = self.bound.get_mut(prefix) {
+                *count -= 1;
+                if *count == 0 {
+                    self.bound.remove(prefix);
+                }
+            }
+        }
+        let el = frame.el;
+        match self.stack.last_mut() {
+            Some(parent) if el.hidden => parent.el.children.push(Child::Other),
+            Some(parent) => parent.el.children.push(Child::Elem(el)),
+            None => *root = Some(el),
+        }
+    }
+
+    /// Whether `prefix` is bound to a namespace here (then SimpleXML's default view skips the name).
+    fn is_bound(&self, prefix: &str) -> bool {
+        prefix == "xml" || prefix == "xmlns" || self.bound.contains_key(prefix)
+    }
+
+    fn open(&mut self, start: &BytesStart<'_>, here: usize) -> Parsed<Frame> {
+        if self.stack.len() >= MAX_DEPTH {
+            return fail(format!(
+                "Excessive depth in document: {MAX_DEPTH} use XML_PARSE_HUGE option (byte {here})"
+            ));
+        }
+        let name = std::str::from_utf8(start.name().into_inner()).unwrap_or("");
+        if !is_xml_name(name) {
+            return fail(format!("invalid element name `{name}` at byte {here}"));
+        }
+        let mut prefixes = Vec::new();
+        let mut attrs = Vec::new();
+        let mut seen = HashSet::new();
+        let mut list = start.attributes();
+        // quick-xml's duplicate check is quadratic in the number of attributes; this one is not
+        list.with_checks(false);
+        for attr in list {
+            let attr = attr.map_err(|e| Failure {
+                message: format!("attributes construct error in `<{name}>` at byte {here}: {e}"),
+                source: Some(e.into()),
+            })?;
+            let key = std::str::from_utf8(attr.key.into_inner()).unwrap_or("");
+            if !is_xml_name(key) {
+                return fail(format!("invalid attribute name `{key}` in `<{name}>` at byte {here}"));
+            }
+            if !seen.insert(key) {
+                return fail(format!("Attribute {key} redefined (byte {here})"));
+            }
+            let raw = std::str::from_utf8(&attr.value).unwrap_or("");
+            if raw.contains('<') {
+                return fail(format!("Unescaped '<' not allowed in attributes values (byte {here})"));
+            }
+            let value = self.attribute_value(raw, here)?;
+            if key == "xmlns" {
+                continue;
+            }
+            if let Some(prefix) = key.strip_prefix("xmlns:") {
+                prefixes.push(prefix.to_owned());
+                continue;
+            }
+            attrs.push((key.to_owned(), value));
+        }
+        for prefix in &prefixes {
+            *self.bound.entry(prefix.clone()).or_insert(0) += 1;
+        }
+        attrs.retain(|(key, _)| !key.split_once(':').is_some_and(|(p, _)| self.is_bound(p)));
+        let hidden = name.split_once(':').is_some_and(|(p, _)| self.is_bound(p));
+        Ok(Frame {
+            el: Element {
+                name: name.to_owned(),
+                attrs,
+                children: Vec::new(),
+                hidden,
+            },
+            prefixes,
+        })
+    }
+
+    /// Character data; whitespace-only runs are dropped where libxml's `LIBXML_NOBLANKS` heuristic
+    /// (`areBlanks`) calls them ignorable. `next` is the input right after the run.
+    fn text(&mut self, raw: &str, next: &[u8], here: usize) -> Parsed<()> {
+        let Some(frame) = self.stack.last_mut() else {
+            if is_blank(raw) {
+                return Ok(());
+            }
+            return fail(format!("Extra content at the end of the document at byte {here}"));
+        };
+        if raw.contains("]]>") {
+            return fail(format!("Sequence ']]>' not allowed in content (byte {here})"));
+        }
+        if is_blank(raw) && ignorable(&frame.el, next) {
+            return Ok(());
+        }
+        push_text(&mut frame.el, raw);
+        Ok(())
+    }
+
+    /// `&name;` or `&#…;` in content: predefined and character references are text (merged into the text node);
+    /// a user-declared entity is an entity-reference node.
+    fn reference(&mut self, name: &str, here: usize) -> Parsed<()> {
+        if self.stack.is_empty() {
+            return fail(format!("Extra content at the end of the document at byte {here}"));
+        }
+        let character = if let Some(body) = name.strip_prefix('#') {
+            Some(char_ref(body)?)
+        } else if let Some(c) = predefined(name) {
+            Some(c)
+        } else if is_xml_name(name) {
+            None
+        } else {
+            return fail(format!("EntityRef: expecting name at byte {here}"));
+        };
+        let expansion = match character {
+            Some(_) => String::new(),
+            None => self.expand(name, false)?,
+        };
+        if let Some(frame) = self.stack.last_mut() {
+            match character {
+                Some(c) => push_text(&mut frame.el, c.encode_utf8(&mut [0; 4])),
+                None => frame.el.children.push(Child::Ref(expansion)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes and normalises an attribute value (XML 1.0 section 3.3.3, CDATA type).
+    fn attribute_value(&mut self, raw: &str, here: usize) -> Parsed<String> {
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(i) = rest.find(['&', '\t', '\n', '\r']) {
+            let (head, tail) = rest.split_at(i);
+            out.push_str(head);
+            if let Some(after) = tail.strip_prefix('&') {
+                let Some(end) = after.find(';') else {
+                    return fail(format!("EntityRef: expecting ';' in an attribute value (byte {here})"));
+                };
+                let name = after.get(..end).unwrap_or("");
+                if let Some(body) = name.strip_prefix('#') {
+                    out.push(char_ref(body)?);
+                } else if let Some(c) = predefined(name) {
+                    out.push(c);
+                } else if is_xml_name(name) {
+                    out.push_str(&self.expand(name, true)?);
+                } else {
+                    return fail(format!("EntityRef: expecting name in an attribute value (byte {here})"));
+                }
+                rest = after.get(end + 1..).unwrap_or("");
+            } else {
+                out.push(' ');
+                rest = tail.get(1..).unwrap_or("");
+            }
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// The text a user-declared entity stands for.
+    fn expand(&mut self, name: &str, in_attribute: bool) -> Parsed<String> {
+        let text = match self.dtd.entities.get(name) {
+            Some(Entity::Internal(text)) => replacement(name, text, in_attribute)?,
+            Some(Entity::External) if in_attribute => {
+                return fail(format!("Attribute references external entity '{name}'"));
+            }
+            Some(Entity::External) => String::new(),
+            Some(Entity::Unparsed) => return fail(format!("Entity reference to unparsed entity {name}")),
+            None if self.dtd.external_parts && !self.dtd.standalone => String::new(),
+            None => return fail(format!("Entity '{name}' not defined")),
+        };
+        self.expanded = self.expanded.saturating_add(text.len());
+        if self.expanded > MAX_EXPANSION {
+            return fail(format!(
+                "Maximum entity amplification exceeded: entities expand to more than {MAX_EXPANSION} bytes"
+            ));
+        }
+        Ok(text)
+    }
+}
+
+/// libxml's `areBlanks` for a whitespace-only run inside `el`, followed by `next`.
+fn ignorable(el: &Element, next: &[u8]) -> bool {
+    if next.first() != Some(&b'<') {
+        return false;
+    }
+    if el.children.is_empty() && next.get(1) == Some(&b'/') {
+        return false;
+    }
+    match el.children.last() {
+        None => true,
+        Some(Child::Text(_)) => false,
+        Some(_) => !matches!(el.children.first(), Some(Child::Text(_))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lenient_reason(xml: &str) -> String {
+        parse(xml.as_bytes(), Mode::Lenient)
+            .map(|v| panic!("accepted as {v}"))
+            .unwrap_err()
+            .message
+    }
+
+    #[test]
+    fn lenient_failures_name_the_reason() {
+        let big = "x".repeat(64 * 1024);
+        let uses = "&big;".repeat(64);
+        let bomb = format!(r#"<!DOCTYPE x [<!ENTITY big "{big}">]><xml><a>{uses}</a></xml>"#);
+        assert!(lenient_reason(&bomb).contains("amplification"));
+        let nested = r#"<!DOCTYPE x [<!ENTITY a "1"><!ENTITY b "&a;&a;">]><xml><a>&b;</a></xml>"#;
+        assert!(lenient_reason(nested).starts_with("Detected an entity reference loop"));
+        assert!(lenient_reason(r#"<!DOCTYPE x [<!ENTITY m "<b/>">]><x>&m;</x>"#).contains("markup"));
+        assert!(lenient_reason("<xml><a>&nope;</a></xml>").contains("Entity 'nope' not defined"));
+        assert!(lenient_reason("<xml><a>&#1;</a></xml>").contains("invalid xmlChar value 1"));
+        assert!(lenient_reason("not xml").starts_with("Start tag expected, '<' not found"));
+        assert!(lenient_reason("<xml><a>").starts_with("Premature end of data in tag a"));
+        assert!(lenient_reason("<xml/>x").starts_with("Extra content at the end of the document"));
+    }
+
+    #[test]
+    fn character_references() {
+        assert_eq!(char_ref("60").ok(), Some('<'));
+        assert_eq!(char_ref("x3C").ok(), Some('<'));
+        assert_eq!(char_ref("x1F600").ok(), Some('😀'));
+        for bad in ["", "x", "X3C", "1", "0", "xD800", "x110000", "99999999999", "-1", "1a"] {
+            assert!(char_ref(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        for good in ["a", "_a", "a:b", "中文", "a-b.c", "É", "a\u{300}"] {
+            assert!(is_xml_name(good), "{good}");
+        }
+        for bad in ["", "0", "-a", ".a", "a b", "a/", "ª"] {
+            assert!(!is_xml_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn blank_runs_follow_libxml() {
+        // whitespace after the last child element but before the end tag, with leading text: kept
+        assert_eq!(
+            parse(b"<xml><a>x<b/> </a></xml>", Mode::Strict).ok(),
+            Some(json!({"a": "x "}))
+        );
+        // whitespace around a comment in an otherwise empty element: dropped
+        assert_eq!(
+            parse(b"<xml><a>  <!--c-->  </a></xml>", Mode::Strict).ok(),
+            Some(json!({"a": ""}))
+        );
+    }
+}
