@@ -75,3 +75,40 @@ async fn the_sandbox_answers_async_calls_from_a_test_runtime() {
         "weixin://wxpay/bizpayurl?pr=sandboxT1"
     );
 }
+
+#[test]
+fn apiv2_requests_signed_with_a_wrong_key_get_return_code_fail() {
+    let sandbox = Sandbox::start().unwrap();
+    let wrong = sandbox
+        .builder()
+        .unwrap()
+        .secret("not the sandbox key")
+        .build()
+        .unwrap();
+    let xml = json!({"xml": {"coupon_stock_id": "1757", "appid": "wx5edab3bdfba3dc1c", "mch_id": MCHID}});
+    for (mode, result) in support::both(
+        &wrong.v2().seg("mmpaymkttransfers").seg("query_coupon_stock"),
+        "POST",
+        xml.clone(),
+    ) {
+        let err = result.expect_err(mode);
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Rejected(wechatpay::V2Rejection::ReturnCode),
+            "{mode}"
+        );
+        assert!(err.to_string().contains("签名错误"), "{err}");
+    }
+    assert!(sandbox.requests().iter().all(|r| !r.signature_valid));
+    // the right key, HMAC-SHA256 this time: the sandbox answers in kind and the answer verifies
+    let client = sandbox.client().unwrap();
+    let mut hmac = xml.clone();
+    hmac["xml"]["sign_type"] = json!("HMAC-SHA256");
+    let resp = client
+        .chain("v2/mmpaymkttransfers/query_coupon_stock")
+        .post(hmac)
+        .unwrap();
+    let fields = wechatpay::Transformer::to_array(resp.body());
+    assert_eq!(fields["coupon_stock_id"], "1757");
+    assert_eq!(fields["sign"].as_str().unwrap().len(), 64);
+}
