@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use http_body_util::Full;
 use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use support::*;
 use tokio_rustls::rustls;
-use wechatpay::{Builder, ErrorKind, Formatter, Hash, Transformer};
+use wechatpay::{Builder, ErrorKind, Transformer};
 
 const SECRET: &str = "exposed_your_key_here_have_risks";
 
@@ -60,14 +60,10 @@ fn pki() -> Pki {
 }
 
 fn signed_success() -> String {
-    let mut data: Map<String, Value> =
-        json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "refund_id": "50000000382019052709732678859"})
-            .as_object()
-            .unwrap()
-            .clone();
-    let sign = Hash::sign("MD5", &Formatter::query_string_like(&Formatter::ksort(&data)), SECRET).unwrap();
-    data.insert("sign".into(), json!(sign));
-    Transformer::to_xml(&Value::Object(data))
+    signed_xml(
+        json!({"return_code": "SUCCESS", "result_code": "SUCCESS", "refund_id": "50000000382019052709732678859"}),
+        SECRET,
+    )
 }
 
 /// Starts the mutual-TLS server on its own thread; it lives as long as the test process.

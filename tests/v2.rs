@@ -10,7 +10,7 @@
 
 mod support;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use support::*;
 use wechatpay::{Builder, Client, ErrorKind, Formatter, Hash, Transformer, V2Rejection};
 
@@ -41,14 +41,10 @@ fn unstringable(v: &Value) -> Value {
 
 /// A `return_code=SUCCESS` answer signed with `secret`.
 fn signed_success(secret: &str) -> String {
-    let mut data: Map<String, Value> =
-        json!({"return_code": "SUCCESS", "return_msg": "OK", "nonce_str": "IITRi8Iabbblz1Jc"})
-            .as_object()
-            .unwrap()
-            .clone();
-    let sign = Hash::sign("MD5", &Formatter::query_string_like(&Formatter::ksort(&data)), secret).unwrap();
-    data.insert("sign".into(), json!(sign));
-    Transformer::to_xml(&Value::Object(data))
+    signed_xml(
+        json!({"return_code": "SUCCESS", "return_msg": "OK", "nonce_str": "IITRi8Iabbblz1Jc"}),
+        secret,
+    )
 }
 
 /// Our documented deviations from PHP's request vectors.
@@ -232,17 +228,12 @@ fn every_php_oracle_response_vector_blocking_and_async() {
 #[test]
 fn rejections_let_callers_read_err_code() {
     let mut server = mockito::Server::new();
-    let mut data: Map<String, Value> = json!({
+    let answer = json!({
         "return_code": "SUCCESS", "result_code": "FAIL", "err_code": "ORDERNOTEXIST", "err_code_des": "订单不存在",
-    })
-    .as_object()
-    .unwrap()
-    .clone();
-    let sign = Hash::sign("MD5", &Formatter::query_string_like(&Formatter::ksort(&data)), SECRET).unwrap();
-    data.insert("sign".into(), json!(sign));
+    });
     let _m = server
         .mock("POST", "/pay/orderquery")
-        .with_body(Transformer::to_xml(&Value::Object(data)))
+        .with_body(signed_xml(answer, SECRET))
         .create();
     let client = v2_client(&base(&server), SECRET);
     let err = client

@@ -175,3 +175,16 @@ pub fn s<'a>(v: &'a Value, field: &str) -> &'a str {
         .as_str()
         .unwrap_or_else(|| panic!("string field `{field}` in {v}"))
 }
+
+/// An APIv2 XML answer: `fields` plus their MD5 `sign` with `secret`.
+pub fn signed_xml(fields: Value, secret: &str) -> String {
+    let mut data = fields.as_object().expect("fields are a map").clone();
+    let sign = wechatpay::Hash::sign(
+        "MD5",
+        &wechatpay::Formatter::query_string_like(&wechatpay::Formatter::ksort(&data)),
+        secret,
+    )
+    .expect("MD5 signs");
+    data.insert("sign".into(), Value::String(sign));
+    wechatpay::Transformer::to_xml(&Value::Object(data))
+}
