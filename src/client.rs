@@ -149,8 +149,8 @@ impl Client {
     /// assert_eq!(route.url().as_str(), "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/ABC%20123%2Fx/close");
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
-    pub fn resolve(&self, opts: impl Into<crate::options::Options>) -> crate::error::Result<crate::pipeline::Route> {
-        crate::pipeline::route(&self.node.config, &self.node.path, &opts.into())
+    pub fn resolve(&self, opts: impl Into<crate::options::Options>) -> crate::error::Result<crate::route::Route> {
+        crate::route::route(&self.node.config, &self.node.path, &opts.into())
     }
 
     /// The joined, normalised path template of this node (no leading slash), e.g.

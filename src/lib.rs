@@ -18,6 +18,7 @@ mod pipeline;
 mod query;
 mod redact;
 mod response;
+mod route;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod segment;
@@ -36,8 +37,8 @@ pub use error::{Error, ErrorKind, Result, V2Rejection, VerifyFailure};
 pub use formatter::Formatter;
 pub use hooks::{Sign, SignContext, Verify, VerifyContext};
 pub use options::Options;
-pub use pipeline::{Api, Route};
 pub use response::Response;
+pub use route::{Api, Route};
 pub use transformer::{Transformer, XmlOptions};
 
 /// The `http` crate this crate speaks (`HeaderMap`, `StatusCode`, `Method`), re-exported so callers never need a
