@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::parse::{Parsed, char_ref, fail, is_name_char, is_name_start_char, is_ws, is_xml_name, predefined};
+use super::chars::{Parsed, char_ref, fail, is_name_char, is_name_start_char, is_ws, is_xml_name, predefined};
 
 #[derive(Debug)]
 pub(super) enum Entity {

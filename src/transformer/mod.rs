@@ -1,9 +1,11 @@
 //! `Transformer`: PHP's `WeChatPay\Transformer` — the APIv2 XML ⇄ map conversions (behaviour spec section 7).
 
+mod cast;
+mod chars;
 mod dtd;
 mod parse;
 
-pub(crate) use parse::sanitize as strip_invalid_chars;
+pub(crate) use chars::sanitize as strip_invalid_chars;
 mod write;
 
 use serde_json::{Map, Value};
@@ -180,7 +182,7 @@ impl Transformer {
     /// ```
     pub fn sanitize(xml: impl AsRef<[u8]>) -> String {
         std::str::from_utf8(xml.as_ref())
-            .map(|text| parse::sanitize(text).into_owned())
+            .map(|text| chars::sanitize(text).into_owned())
             .unwrap_or_default()
     }
 }

@@ -1,22 +1,25 @@
 //! XML → `serde_json::Value` the way PHP's `simplexml_load_string(…, LIBXML_NONET | LIBXML_COMPACT |
 //! LIBXML_NOCDATA | LIBXML_NOBLANKS)` followed by wechatpay-php's recursive `(array)` cast shapes it
-//! (behaviour spec 7.1), on top of `quick-xml` as a pull parser.
+//! (behaviour spec 7.1), on top of `quick-xml` as a pull parser. This module holds the entry point and the
+//! quick-xml event loop that builds the document model; the model and the cast are in [`super::cast`], the
+//! character and name rules in [`super::chars`].
 //!
 //! The prolog (XML declaration, comments, PIs and the DOCTYPE with its internal subset) is scanned by
 //! [`super::dtd`], because quick-xml does not parse DTDs; quick-xml then reads the document from the root element
 //! on. Nothing is ever fetched: external entities and external DTD subsets are recorded as such and never opened.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use serde_json::{Map, Value};
 
+use super::cast::{Child, Element, cast, ignorable, push_text};
+use super::chars::{Failure, Parsed, char_ref, fail, is_blank, is_xml_name, normalize_line_ends, predefined, sanitize};
 use super::dtd::{Dtd, Entity, check_pi_target, prolog, replacement};
 
 /// Deepest element nesting accepted: libxml2's default `xmlParserMaxDepth` (PHP fails deeper documents with
-/// `Excessive depth in document: 256 use XML_PARSE_HUGE option`). It also bounds every recursion below.
+/// `Excessive depth in document: 256 use XML_PARSE_HUGE option`). It also bounds the recursion in [`super::cast`].
 pub(super) const MAX_DEPTH: usize = 256;
 
 /// Most bytes that user-declared entities may expand to over a whole document (lenient mode only).
@@ -29,22 +32,6 @@ pub(super) enum Mode {
     Lenient,
     /// Any DOCTYPE fails, as do non-UTF-8 and empty input.
     Strict,
-}
-
-/// Why a document was refused: libxml's wording where there is one, plus where it happened.
-#[derive(Debug)]
-pub(super) struct Failure {
-    pub(super) message: String,
-    pub(super) source: Option<quick_xml::Error>,
-}
-
-pub(super) type Parsed<T> = Result<T, Failure>;
-
-pub(super) fn fail<T>(message: impl Into<String>) -> Parsed<T> {
-    Err(Failure {
-        message: message.into(),
-        source: None,
-    })
 }
 
 /// Parses `input` (any bytes) into PHP's array shape.
@@ -79,198 +66,6 @@ pub(super) fn parse(input: &[u8], mode: Mode) -> Parsed<Value> {
     };
     let root = parser.run(start)?;
     Ok(cast(&root, 0))
-}
-
-/// Deletes every code point that XML 1.0 does not allow (`Char`): PHP's `Transformer::sanitize` on valid UTF-8.
-pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
-    if text.chars().all(is_xml_char) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
-    }
-}
-
-/// XML 1.0 `Char`: `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`.
-pub(super) fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// XML end-of-line handling (XML 1.0 section 2.11): `\r\n` and lone `\r` become `\n` before parsing.
-fn normalize_line_ends(text: &str) -> Cow<'_, str> {
-    if !text.contains('\r') {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-}
-
-/// XML 1.0 (5th edition) `NameStartChar`.
-pub(super) fn is_name_start_char(c: char) -> bool {
-    matches!(c,
-        ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
-        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
-        | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
-        | '\u{10000}'..='\u{EFFFF}')
-}
-
-/// XML 1.0 (5th edition) `NameChar`.
-pub(super) fn is_name_char(c: char) -> bool {
-    is_name_start_char(c)
-        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
-}
-
-/// XML 1.0 `Name`.
-pub(super) fn is_xml_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
-}
-
-/// XML `S` (after line-end normalisation `\r` cannot occur, but it is harmless here).
-pub(super) fn is_ws(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r')
-}
-
-fn is_blank(text: &str) -> bool {
-    text.chars().all(is_ws)
-}
-
-pub(super) fn predefined(name: &str) -> Option<char> {
-    match name {
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "amp" => Some('&'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => None,
-    }
-}
-
-/// The body of a character reference (`#60`, `#x3C`), checked to be an XML `Char`.
-pub(super) fn char_ref(body: &str) -> Parsed<char> {
-    let (digits, radix) = match body.strip_prefix('x') {
-        Some(hex) => (hex, 16),
-        None => (body, 10),
-    };
-    let valid = !digits.is_empty() && digits.len() <= 8 && digits.chars().all(|c| c.is_digit(radix));
-    let code = if valid {
-        u32::from_str_radix(digits, radix).ok()
-    } else {
-        None
-    };
-    match code.and_then(char::from_u32) {
-        Some(c) if is_xml_char(c) => Ok(c),
-        _ => match code {
-            Some(n) => fail(format!("xmlParseCharRef: invalid xmlChar value {n}")),
-            None => fail(format!("invalid character reference `&#{body};`")),
-        },
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The document model: just what PHP's cast looks at.
-
-#[derive(Debug)]
-struct Element {
-    name: String,
-    /// Attributes without a namespace prefix (PHP's `@attributes`), in document order.
-    attrs: Vec<(String, String)>,
-    children: Vec<Child>,
-    /// A prefixed, namespace-bound element: SimpleXML's default view skips it.
-    hidden: bool,
-}
-
-#[derive(Debug)]
-enum Child {
-    Elem(Element),
-    /// A text node (character data, CDATA, predefined and character references, merged like libxml merges them).
-    Text(String),
-    /// A user-declared entity reference node and its expansion (`""` for an external entity, never loaded).
-    Ref(String),
-    /// A comment, processing instruction or namespaced element: a sibling, but no value.
-    Other,
-}
-
-fn push_text(el: &mut Element, text: &str) {
-    if let Some(Child::Text(last)) = el.children.last_mut() {
-        last.push_str(text);
-    } else {
-        el.children.push(Child::Text(text.to_owned()));
-    }
-}
-
-/// `xmlNodeListGetString(children, inLine = 1)`: the direct text and entity children, concatenated.
-fn string_value(el: &Element) -> String {
-    let mut out = String::new();
-    for child in &el.children {
-        if let Child::Text(t) | Child::Ref(t) = child {
-            out.push_str(t);
-        }
-    }
-    out
-}
-
-/// SimpleXML's `_get_base_node_value` + wechatpay-php's `Transformer::value`: a child element becomes its text
-/// when its first child is non-blank text; otherwise a map when it has (visible) child elements; otherwise its
-/// text (`""` when empty). Attributes of such text-valued elements are dropped, as in PHP.
-fn value_of(el: &Element, depth: usize) -> Value {
-    if matches!(el.children.first(), Some(Child::Text(t)) if !is_blank(t)) {
-        return Value::String(string_value(el));
-    }
-    if el.children.iter().any(|c| matches!(c, Child::Elem(_))) {
-        cast(el, depth + 1)
-    } else {
-        Value::String(string_value(el))
-    }
-}
-
-/// PHP's `(array) $simplexml`, recursively: `@attributes` first, then one key per child element name (a list
-/// when repeated, in document order); a sole non-blank text child becomes index 0.
-fn cast(el: &Element, depth: usize) -> Value {
-    let mut map = Map::new();
-    if !el.attrs.is_empty() {
-        let attrs = el.attrs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone())));
-        map.insert("@attributes".to_owned(), Value::Object(attrs.collect()));
-    }
-    let mut sole_text = None;
-    let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for child in &el.children {
-        match child {
-            Child::Text(t) if el.children.len() == 1 && !is_blank(t) => sole_text = Some(t.clone()),
-            Child::Elem(c) if depth < MAX_DEPTH => {
-                let v = value_of(c, depth);
-                match index.get(c.name.as_str()) {
-                    Some(&i) => {
-                        if let Some((_, vs)) = groups.get_mut(i) {
-                            vs.push(v);
-                        }
-                    }
-                    None => {
-                        index.insert(&c.name, groups.len());
-                        groups.push((&c.name, vec![v]));
-                    }
-                }
-            }
-            // PHP would also list comments (`comment`), PIs (their target) and root-level entity references
-            // (the entity's name) as empty values: dropped here, they carry no data.
-            _ => {}
-        }
-    }
-    for (name, mut values) in groups {
-        let value = if values.len() == 1 {
-            values.pop().unwrap_or_default()
-        } else {
-            Value::Array(values)
-        };
-        map.insert(name.to_owned(), value);
-    }
-    match sole_text {
-        Some(t) if map.is_empty() => Value::Array(vec![Value::String(t)]),
-        Some(t) => {
-            map.insert("0".to_owned(), Value::String(t));
-            Value::Object(map)
-        }
-        None => Value::Object(map),
-    }
 }
 
 struct Frame {
@@ -552,22 +347,6 @@ impl Parser<'_> {
         Ok(text)
     }
 }
-
-/// libxml's `areBlanks` for a whitespace-only run inside `el`, followed by `next`.
-fn ignorable(el: &Element, next: &[u8]) -> bool {
-    if next.first() != Some(&b'<') {
-        return false;
-    }
-    if el.children.is_empty() && next.get(1) == Some(&b'/') {
-        return false;
-    }
-    match el.children.last() {
-        None => true,
-        Some(Child::Text(_)) => false,
-        Some(_) => !matches!(el.children.first(), Some(Child::Text(_))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,26 +373,6 @@ mod tests {
         assert!(lenient_reason("not xml").starts_with("Start tag expected, '<' not found"));
         assert!(lenient_reason("<xml><a>").starts_with("Premature end of data in tag a"));
         assert!(lenient_reason("<xml/>x").starts_with("Extra content at the end of the document"));
-    }
-
-    #[test]
-    fn character_references() {
-        assert_eq!(char_ref("60").ok(), Some('<'));
-        assert_eq!(char_ref("x3C").ok(), Some('<'));
-        assert_eq!(char_ref("x1F600").ok(), Some('😀'));
-        for bad in ["", "x", "X3C", "1", "0", "xD800", "x110000", "99999999999", "-1", "1a"] {
-            assert!(char_ref(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn names() {
-        for good in ["a", "_a", "a:b", "中文", "a-b.c", "É", "a\u{300}"] {
-            assert!(is_xml_name(good), "{good}");
-        }
-        for bad in ["", "0", "-a", ".a", "a b", "a/", "ª"] {
-            assert!(!is_xml_name(bad), "{bad}");
-        }
     }
 
     #[test]

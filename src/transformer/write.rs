@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::XmlOptions;
-use super::parse::{is_name_char, is_name_start_char, is_xml_char};
+use super::chars::{is_name_char, is_name_start_char, is_xml_char};
 use crate::php::strval;
 
 /// PHP's `Transformer::isElementNameValid` (`$name && no space && ^[\pL_][\pL0-9._:-]*$`), intersected with XML's
