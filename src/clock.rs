@@ -81,3 +81,11 @@ pub(crate) type SharedClock = Arc<dyn Clock>;
 
 /// A source of request nonces (default: 32 random base62 characters, [`Formatter::nonce`](crate::Formatter::nonce)).
 pub(crate) type NonceFn = Arc<dyn Fn() -> crate::error::Result<String> + Send + Sync>;
+
+/// The next request nonce: from the injected source when there is one, else 32 random base62 characters.
+pub(crate) fn next_nonce(source: Option<&NonceFn>) -> crate::error::Result<String> {
+    match source {
+        Some(f) => f(),
+        None => crate::formatter::Formatter::nonce(32),
+    }
+}

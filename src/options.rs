@@ -27,7 +27,12 @@ use serde_json::{Map, Value};
 ///     "query": { "stock_creator_mchid": "123456" },
 /// }).into();
 /// let typed = Options::new().var("stock_id", "9856888").query(json!({ "stock_creator_mchid": "123456" }));
-/// assert_eq!(format!("{from_php_array:?}").len() > 0, format!("{typed:?}").len() > 0);
+/// # let client = wechatpay::Builder::new().mchid("1230000109").secret("k").build()?;
+/// let node = client.chain("v3/marketing/favor/stocks/{stock_id}");
+/// let want = "https://api.mch.weixin.qq.com/v3/marketing/favor/stocks/9856888?stock_creator_mchid=123456";
+/// assert_eq!(node.resolve(from_php_array)?.url().as_str(), want);
+/// assert_eq!(node.resolve(typed)?.url().as_str(), want);
+/// # Ok::<(), wechatpay::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Options {

@@ -117,10 +117,7 @@ async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url
         &clients.plain
     };
     let secret = config.secret.as_ref().map(|s| s.expose());
-    let nonce = || match &config.nonce {
-        Some(f) => f(),
-        None => crate::formatter::Formatter::nonce(32),
-    };
+    let nonce = || crate::clock::next_nonce(config.nonce.as_ref());
     let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, &opts, nonce)?;
     let headers = headers(config, &opts, crate::v2::ACCEPT, crate::v2::CONTENT_TYPE)?;
     let exchange = Exchange {

@@ -8,10 +8,7 @@ use ::aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyInit};
 use super::{base64_decode_lenient, base64_encode};
 use crate::error::{Error, Result};
 
-const ENCRYPT_FAILED: &str =
-    "Encrypting the input $plaintext failed, please checking your $key and $iv whether or nor correct.";
-const DECRYPT_FAILED: &str =
-    "Decrypting the input $ciphertext failed, please checking your $key and $iv whether or nor correct.";
+use super::{AES_DECRYPT_FAILED as DECRYPT_FAILED, AES_ENCRYPT_FAILED as ENCRYPT_FAILED};
 
 /// AES-256-ECB with PKCS#7 padding, as wechatpay-php's `WeChatPay\Crypto\AesEcb` does it: the key's 32 bytes as
 /// the key, no IV, base64 of the ciphertext.

@@ -12,10 +12,7 @@ use ::aes_gcm::aes::Aes256;
 use super::{base64_decode_lenient, base64_encode};
 use crate::error::{Error, Result};
 
-const ENCRYPT_FAILED: &str =
-    "Encrypting the input $plaintext failed, please checking your $key and $iv whether or nor correct.";
-const DECRYPT_FAILED: &str =
-    "Decrypting the input $ciphertext failed, please checking your $key and $iv whether or nor correct.";
+use super::{AES_DECRYPT_FAILED as DECRYPT_FAILED, AES_ENCRYPT_FAILED as ENCRYPT_FAILED};
 const INCOMPLETE: &str =
     "The inputs `$ciphertext` incomplete, the bytes length must be one of 16, 15, 14, 13, 12, 8 or 4.";
 

@@ -52,6 +52,13 @@ impl KeyType {
     }
 }
 
+/// PHP's failure text of `AesGcm::encrypt` and `AesEcb::encrypt`.
+const AES_ENCRYPT_FAILED: &str =
+    "Encrypting the input $plaintext failed, please checking your $key and $iv whether or nor correct.";
+/// PHP's failure text of `AesGcm::decrypt` and `AesEcb::decrypt`.
+const AES_DECRYPT_FAILED: &str =
+    "Decrypting the input $ciphertext failed, please checking your $key and $iv whether or nor correct.";
+
 /// Standard base64 with padding (what PHP's `base64_encode` produces).
 pub(crate) fn base64_encode(bytes: impl AsRef<[u8]>) -> String {
     STANDARD.encode(bytes)

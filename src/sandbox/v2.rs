@@ -39,8 +39,7 @@ pub(crate) fn handle(method: &Method, path: &str, query: &str, body: &[u8]) -> (
         .and_then(Value::as_str)
         .unwrap_or(Hash::ALGO_MD5)
         .to_owned();
-    let given = data.get("sign").and_then(Value::as_str).unwrap_or("");
-    let valid = sign_of(&data, &sign_type).is_some_and(|s| Hash::equals(&s, given));
+    let valid = crate::notify::v2::check_sign(&data, SECRET).is_ok();
     let fail = |msg: String| Transformer::to_xml(&json!({ "return_code": "FAIL", "return_msg": msg }));
     if !valid {
         return (

@@ -103,10 +103,7 @@ impl Signer {
 impl Sign for Signer {
     fn authorization(&self, ctx: &SignContext<'_>) -> Result<String> {
         let timestamp = self.clock.now();
-        let nonce = match &self.nonce {
-            Some(f) => f()?,
-            None => Formatter::nonce(32)?,
-        };
+        let nonce = crate::clock::next_nonce(self.nonce.as_ref())?;
         let message = canonical_request(ctx, timestamp, &nonce);
         let signature = Rsa::sign(&message, &self.key)?;
         Ok(Formatter::authorization(
