@@ -1,4 +1,4 @@
-//! The three calls of the seed pages, each in the six PHP call forms (chained / `chain()` / index, blocking and
+//! Three documented calls (wechatpay-php's README examples), each in the six PHP call forms (chained / `chain()` / index, blocking and
 //! async), against the local sandbox gateway: two APIv3 GETs and the APIv2 `query_coupon_stock`.
 //! Run: `cargo run --example quickstart`.
 
@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wechatpay::sandbox::{MCHID, Sandbox};
 use wechatpay::{Client, Response, Transformer};
 
-/// One seed call: its chained node, its `chain()`/index path, its verb and options.
+/// One documented call: its chained node, its `chain()`/index path, its verb and options.
 struct Seed {
     name: &'static str,
     chained: Client,

@@ -31,7 +31,7 @@ const CERTS_REQUIRED: &str =
 
 /// Builds a [`Client`]: PHP's `Builder::factory([...])`, one setter per config key.
 ///
-/// `build()` validates like PHP (behaviour spec 1.2). A client for APIv2 only needs `mchid` and `secret`, no
+/// `build()` validates like wechatpay-php's `Builder::factory`. A client for APIv2 only needs `mchid` and `secret`, no
 /// dummy RSA values; calling an APIv3 path on it is a clear error.
 ///
 /// # Examples
@@ -59,6 +59,7 @@ pub struct Builder {
     certs: Vec<(String, Result<RsaKey>)>,
     platform_keys: Option<PlatformKeys>,
     secret: Option<Secret>,
+    apiv3_key: Option<Secret>,
     base_uri: String,
     headers: Vec<(String, String)>,
     settings: Settings,
@@ -82,6 +83,7 @@ impl Default for Builder {
             certs: Vec::new(),
             platform_keys: None,
             secret: None,
+            apiv3_key: None,
             base_uri: DEFAULT_BASE_URI.to_owned(),
             headers: Vec::new(),
             settings: Settings {
@@ -200,6 +202,20 @@ impl Builder {
     /// ```
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
         self.secret = Some(Secret::new(secret));
+        self
+    }
+
+    /// The APIv3 key (32 bytes, set in the merchant platform): decrypts notifications (`Client::notification`) and
+    /// platform certificates. Checked to be 32 bytes at `build()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().apiv3_key("0123456789abcdef0123456789abcdef");
+    /// # let _ = b;
+    /// ```
+    pub fn apiv3_key(mut self, key: impl Into<String>) -> Self {
+        self.apiv3_key = Some(Secret::new(key));
         self
     }
 
@@ -425,7 +441,7 @@ impl Builder {
         self
     }
 
-    /// Validates the settings (PHP `Builder::factory`, spec 1.2) and builds the client. Starts no thread and
+    /// Validates the settings (as wechatpay-php's `Builder::factory` does) and builds the client. Starts no thread and
     /// needs no runtime.
     ///
     /// # Errors
@@ -495,6 +511,15 @@ impl Builder {
             None
         };
 
+        if let Some(key) = &self.apiv3_key {
+            if key.expose().len() != crate::crypto::AesGcm::KEY_LENGTH_BYTE {
+                return Err(Error::config(format!(
+                    "The APIv3 key aka `apiv3_key` must be {} bytes long, got {}.",
+                    crate::crypto::AesGcm::KEY_LENGTH_BYTE,
+                    key.expose().len()
+                )));
+            }
+        }
         let base_uri = Url::parse(&self.base_uri).map_err(|e| {
             Error::config(format!("The `base_uri` ({}) is not a valid URL.", self.base_uri)).with_source(e)
         })?;
@@ -531,6 +556,7 @@ impl Builder {
             mchid,
             v3,
             secret: self.secret,
+            apiv3_key: self.apiv3_key,
             nonce: self.nonce,
             base_uri,
             headers,

@@ -19,6 +19,8 @@ pub(crate) struct Config {
     pub(crate) v3: Option<V3>,
     /// The APIv2 key (`secret`); `None` when not configured.
     pub(crate) secret: Option<Secret>,
+    /// The APIv3 key (32 bytes, checked at build); `None` when not configured.
+    pub(crate) apiv3_key: Option<Secret>,
     /// The request nonce source; `None` for 32 random base62 characters.
     pub(crate) nonce: Option<NonceFn>,
     pub(crate) base_uri: Url,
@@ -46,6 +48,14 @@ impl fmt::Debug for Config {
         d.field(
             "secret",
             &if self.secret.is_none() {
+                "not configured"
+            } else {
+                "[redacted]"
+            },
+        )
+        .field(
+            "apiv3_key",
+            &if self.apiv3_key.is_none() {
                 "not configured"
             } else {
                 "[redacted]"

@@ -43,7 +43,7 @@ pub enum ErrorKind {
     Decode,
 }
 
-/// Which APIv3 response check failed (behaviour spec section 6).
+/// Which APIv3 response check failed (the checks of wechatpay-php's `ClientJsonTrait` verifier).
 ///
 /// # Examples
 ///
@@ -67,7 +67,7 @@ pub enum VerifyFailure {
     ProbeSignature,
 }
 
-/// Why an APIv2 response was rejected (behaviour spec 5.4).
+/// Why an APIv2 response was rejected (the checks of wechatpay-php's `ClientXmlTrait::transformResponse`).
 ///
 /// # Examples
 ///
@@ -88,7 +88,7 @@ pub enum V2Rejection {
     SignMismatch,
 }
 
-/// The crate's error: a [`kind`](Error::kind), a message (PHP's text where the behaviour spec lists one), the
+/// The crate's error: a [`kind`](Error::kind), a message (wechatpay-php's text where PHP has one), the
 /// [`response`](Error::response) when one was received, and the underlying [`source`](StdError::source).
 ///
 /// Messages never contain key material, secrets or signatures.

@@ -403,11 +403,7 @@ mod tests {
         })
         .into();
         assert_eq!(o.vars["stock_id"], "1");
-        assert_eq!(
-            o.vars["json"],
-            json!({"a": 1}),
-            "known keys stay template variables (spec 2.4)"
-        );
+        assert_eq!(o.vars["json"], json!({"a": 1}), "known keys stay template variables");
         assert_eq!(o.json, Some(json!({"a": 1})));
         assert!(matches!(o.query, Some(Query::Map(_))));
         assert_eq!(o.headers, vec![("X-A".to_owned(), "b".to_owned())]);

@@ -1,5 +1,5 @@
 //! PHP's `rawurlencode` and `http_build_query($data, '', '&', PHP_QUERY_RFC3986)` over `serde_json::Value`
-//! (behaviour spec 2.6). The URI-template expansion shares both.
+//! (the `query` option, as Guzzle builds it). The URI-template expansion shares both.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
 use serde_json::Value;
@@ -77,7 +77,7 @@ mod tests {
     use super::{build_query, build_query_entry, rawurlencode};
     use serde_json::{Value, json};
 
-    const CHAINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/php-oracle/chains.jsonl");
+    const CHAINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/php-oracle/chains.jsonl");
 
     #[test]
     fn rawurlencode_keeps_only_unreserved() {

@@ -1,6 +1,6 @@
 //! Where a call goes: expand the node's path template with the options (RFC 6570, Guzzle's rules), route it
 //! (`v2/…` → APIv2 with the prefix stripped, else APIv3), resolve it against the base URI (RFC 3986) and apply the
-//! `query` option (behaviour spec 2.4–2.6). Pure: no I/O.
+//! `query` option. Pure: no I/O.
 
 use url::Url;
 
@@ -86,7 +86,7 @@ impl Route {
     }
 }
 
-/// Expands `pathname` with the options as variables, routes it and resolves it (behaviour spec 2.4–2.6).
+/// Expands `pathname` with the options as variables, routes it and resolves it against the base URI.
 pub(crate) fn route(config: &Config, pathname: &str, opts: &Options) -> Result<Route> {
     if let Some(msg) = &opts.invalid {
         return Err(Error::invalid(msg.clone()));
@@ -123,7 +123,7 @@ pub(crate) fn route(config: &Config, pathname: &str, opts: &Options) -> Result<R
     Ok(Route { api, url })
 }
 
-/// The request-target: path plus `?query` when the query is non-empty (spec 4.1).
+/// The request-target: path plus `?query` when the query is non-empty (what the APIv3 signature covers).
 pub(crate) fn target(url: &Url) -> String {
     match url.query() {
         Some(q) if !q.is_empty() => format!("{}?{}", url.path(), q),

@@ -1,5 +1,5 @@
 //! Segment normalisation: the three regular expressions of wechatpay-php's `Builder::normalize`, applied to every
-//! raw key of the chain (behaviour spec 2.2):
+//! raw key of the chain, in this order:
 //!
 //! 1. `#^[A-Z]#` → lowercase (PascalCase → camelCase);
 //! 2. `#[A-Z]#` → `-` + lowercase (camelCase → kebab-case);
@@ -57,8 +57,8 @@ mod tests {
     use serde_json::Value;
     use std::collections::BTreeSet;
 
-    const CHAINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/php-oracle/chains.jsonl");
-    const SEGMENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/segments.txt");
+    const CHAINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/php-oracle/chains.jsonl");
+    const SEGMENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/inventory/segments.txt");
 
     fn read(path: &str) -> String {
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))

@@ -1,5 +1,5 @@
 //! RFC 6570 URI-template expansion exactly as PHP's `guzzlehttp/uri-template` 1.0 (≤ 1.0.5, the line that
-//! wechatpay-php 1.4 runs on) does it, byte for byte (behaviour spec 2.4). Deliberate quirks kept:
+//! wechatpay-php 1.4 runs on) does it, byte for byte. Deliberate quirks kept:
 //!
 //! - a `%` in a value is always encoded (`%25`), even in `{+x}` and `{#x}`: reserved expansion only decodes the 18
 //!   reserved delimiters back out of `rawurlencode`'s output;

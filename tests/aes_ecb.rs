@@ -1,5 +1,5 @@
 //! `wechatpay::crypto::AesEcb` against the PHP-oracle vectors (`aes_ecb`, `aes_ecb_decrypt_error`), the refund
-//! `req_info` vector of behaviour spec 8.3, and random round trips.
+//! `req_info` vector of PHP's README, and random round trips.
 
 #![allow(
     clippy::unwrap_used,
@@ -65,7 +65,7 @@ fn spec_vectors() {
 
 #[test]
 fn refund_req_info() {
-    // spec 8.3: the key is the lowercase hex MD5 of the APIv2 key, used as 32 ASCII bytes
+    // the key is the lowercase hex MD5 of the APIv2 key, used as 32 ASCII bytes
     let key = Hash::md5("exposed_your_key_here_have_risks", "", false);
     assert_eq!(key, "4ad14ac334ab13540eb6c5479512a8e8");
     let req_info = "sQHh/cSF5F2ms58BHQoBmSe6PR7CX1bhrvBSH9Qhny+XrJMY2DfYIO50b51BFVxzk/GNmvI9NBWlrTMA5+VT+K+NsYPb34LqIBdXa855Njw90G0n9TT92WA2FoWroPAVilC2Z6TAmBPgwFhQATOv20/8sH/A9WdRHyNO8K7ZgUk=";

@@ -1,6 +1,6 @@
-//! The chain (behaviour spec 2): normalisation, templates, routing, pathname, `Index` caching, through the public
+//! The chain: normalisation, templates, routing, pathname, `Index` caching, through the public
 //! client (no network: `Client::resolve` computes where a call would go). Vectors from
-//! `../shared/corpus/php-oracle/chains.jsonl` and `../shared/corpus/endpoints.tsv`.
+//! `tests/fixtures/php-oracle/chains.jsonl` and `tests/fixtures/inventory/endpoints.tsv`.
 
 #![allow(
     clippy::unwrap_used,
@@ -134,7 +134,7 @@ fn query_options_build_the_php_query() {
 }
 
 #[test]
-fn spec_2_5_routing_table() {
+fn routing_table() {
     let c = php_client();
     let cases: [(&str, Value, Api, &str); 10] = [
         (
@@ -200,7 +200,7 @@ fn spec_2_5_routing_table() {
 }
 
 #[test]
-fn spec_2_4_expansion_table() {
+fn expansion_table() {
     let c = php_client();
     let node = c
         .v3()
@@ -255,7 +255,7 @@ fn spec_2_4_expansion_table() {
 
 #[test]
 fn every_documented_endpoint_routes_to_its_pipeline() {
-    let tsv = support::shared("endpoints.tsv");
+    let tsv = support::inventory("endpoints.tsv");
     let mut lines = tsv.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();

@@ -1,4 +1,4 @@
-//! `wechatpay::crypto` against the PHP-oracle vectors in `shared/corpus/php-oracle/crypto_vectors.jsonl`
+//! `wechatpay::crypto` against the PHP-oracle vectors in `tests/fixtures/php-oracle/crypto_vectors.jsonl`
 //! (wechatpay-php 1.4.12 as oracle), with the test-only keys committed in `tests/fixtures/keys/`.
 //! Key loading forms are covered in `tests/crypto_keys.rs`.
 

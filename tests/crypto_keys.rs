@@ -1,5 +1,5 @@
-//! `Rsa::from` and friends: every key form of behaviour spec 8.1, the `rsa_from` vectors of
-//! `shared/corpus/php-oracle/crypto_vectors.jsonl`, and the failures, with the test-only keys committed in
+//! `Rsa::from` and friends: every key form wechatpay-php's `Rsa::from` accepts, the `rsa_from` vectors of
+//! `tests/fixtures/php-oracle/crypto_vectors.jsonl`, and the failures, with the test-only keys committed in
 //! `tests/fixtures/keys/` (see its README for how each file was made).
 
 #![allow(
@@ -87,9 +87,9 @@ fn rsa_from_vectors() {
     }
 }
 
-/// Every loading form of behaviour spec 8.1, each checked against the merchant `rsa_sign` vectors.
+/// Every loading form PHP accepts (file, PEM text, pseudo-protocols, encrypted PKCS#8), each checked against the merchant `rsa_sign` vectors.
 #[test]
-fn every_form_of_spec_8_1_loads() {
+fn every_form_php_accepts_loads() {
     let crlf = |s: String| s.replace('\n', "\r\n");
     let private: Vec<(&str, KeyInput)> = vec![
         ("file:// PKCS#1", uri("merchant.pkcs1.key.pem").into()),

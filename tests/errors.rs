@@ -1,4 +1,4 @@
-//! Errors (behaviour spec 1.2, 11): one `Error` whose kind a caller can match on, PHP's texts, the response kept,
+//! Errors: one `Error` whose kind a caller can match on, PHP's texts, the response kept,
 //! nothing sent when the request itself is invalid, no secrets in `Debug`/`Display`.
 
 #![allow(
@@ -51,6 +51,14 @@ fn builder_validates_like_php_in_order() {
         assert_eq!(err.kind(), ErrorKind::Config);
         assert_eq!(err.to_string(), msg);
     }
+    // the APIv3 key is an AES-256 key: anything but 32 bytes is refused at build(), without echoing it
+    let err = builder("https://api.mch.weixin.qq.com/")
+        .apiv3_key("too-short-key")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("32 bytes"), "{err}");
+    assert!(!err.to_string().contains("too-short-key"), "{err}");
     // an empty mchid passes, as in PHP
     Builder::new()
         .mchid("")
@@ -238,8 +246,10 @@ fn a_resetting_server_is_a_transport_error() {
 #[test]
 fn debug_and_display_never_show_secrets() {
     let secret = "exposed_your_key_here_have_risks";
+    let apiv3_key = "apiv3_key_that_must_never_print_";
     let client = builder("https://api.mch.weixin.qq.com/")
         .secret(secret)
+        .apiv3_key(apiv3_key)
         .build()
         .unwrap();
     let pem = std::fs::read_to_string(fixture("keys/merchant.pkcs8.key.pem")).unwrap();
@@ -250,6 +260,7 @@ fn debug_and_display_never_show_secrets() {
         format!("{:?}", merchant_private()),
     ] {
         assert!(!text.contains(secret), "{text}");
+        assert!(!text.contains(apiv3_key), "{text}");
         assert!(!text.contains(key_line), "{text}");
         assert!(!text.contains("BEGIN"), "{text}");
     }

@@ -1,4 +1,4 @@
-//! `wechatpay::Formatter` against the PHP-oracle vectors in `shared/corpus/php-oracle/crypto_vectors.jsonl`
+//! `wechatpay::Formatter` against the PHP-oracle vectors in `tests/fixtures/php-oracle/crypto_vectors.jsonl`
 //! (kinds `formatter_*`), plus PHP's `FormatterTest` properties (nonce lengths and charset, timestamp shape).
 
 #![allow(

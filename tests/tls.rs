@@ -1,4 +1,4 @@
-//! APIv2 `security: true` for real (behaviour spec 5.3): a TLS server on loopback that REQUIRES a client
+//! APIv2 `security: true` for real: a TLS server on loopback that REQUIRES a client
 //! certificate signed by a test CA (all generated here with rcgen, around the fixture merchant RSA key). The call
 //! with `security: true` presents the merchant certificate and succeeds; the same call without it is refused.
 

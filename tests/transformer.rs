@@ -1,6 +1,6 @@
 //! `wechatpay::Transformer` against the PHP-oracle vectors (`transformer_to_array`, `transformer_to_xml`,
-//! `transformer_sanitize` in `shared/corpus/php-oracle/crypto_vectors.jsonl`), every row of the tables in
-//! behaviour spec 7.1 and 7.3, the fixtures of 7.4 (`tests/fixtures/xml/`), and the safety properties of 7.2.
+//! `transformer_sanitize` in `tests/fixtures/php-oracle/crypto_vectors.jsonl`), every parse shape and writer case observed
+//! from PHP, the sample documents of PHP's `TransformerTest` (`tests/fixtures/xml/`), and the XXE defences.
 
 #![allow(
     clippy::unwrap_used,
@@ -128,7 +128,7 @@ fn to_xml_vectors() {
         let got = Transformer::to_xml_with(&data, &options_of(&v["args"]));
         let php = s(v, "expected");
         match label {
-            // PHP bug (spec 7.3, 16.2): one CDATA section ending at the value's own `]]>`, i.e. malformed XML.
+            // PHP bug: one CDATA section ending at the value's own `]]>`, i.e. malformed XML.
             // We split the section instead.
             "\"]]>\" inside a value (PHP emits malformed XML)" => {
                 assert_eq!(php, "<xml><o><![CDATA[a]]>b]]></o></xml>");
@@ -167,7 +167,7 @@ fn sanitize_vectors() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Spec 7.1, one test per table row
+// `to_array` shapes, one test per observed shape
 
 #[test]
 fn row_mixed_shapes() {
@@ -318,7 +318,7 @@ fn the_other_rules_of_7_1() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Spec 7.2: XXE and injection
+// XXE and injection
 
 #[test]
 fn xxe_fixture_reads_the_entity_as_empty() {
@@ -630,7 +630,7 @@ fn mutated_documents_never_panic() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Spec 7.3, one test per observed case
+// `to_xml`, one test per observed case
 
 #[test]
 fn xml_simple() {
@@ -847,7 +847,7 @@ fn round_trip_of_flat_string_maps() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Spec 7.4 fixtures (tests/fixtures/xml/, see tests/fixtures/README.md)
+// PHP `TransformerTest` sample documents (tests/fixtures/xml/, see tests/fixtures/README.md)
 
 fn fixture_array(name: &str) -> Value {
     let bytes = std::fs::read(fixture(&format!("xml/{name}"))).unwrap();

@@ -1,4 +1,4 @@
-//! The APIv2 (XML) pipeline (behaviour spec 5), driven from `../shared/corpus/php-oracle/v2_vectors.jsonl`
+//! The APIv2 (XML) pipeline, driven from `tests/fixtures/php-oracle/v2_vectors.jsonl`
 //! (34 requests and 22 responses observed from wechatpay-php 1.4.12), each run blocking and async against mockito.
 //! Where we deliberately differ from PHP (docs/DECISIONS.md) the test pins our behaviour and says so.
 
@@ -331,9 +331,10 @@ fn merchant_certificate_problems_are_config_errors() {
     assert_eq!(not_a_cert.unwrap_err().kind(), ErrorKind::Config);
 }
 
-/// Behaviour spec §15.3, APIv2 rows 14–21: the exact bytes PHP put on the wire.
+/// The APIv2 samples of the wechatpay.im documentation site, sent through wechatpay-php: the exact bytes PHP put
+/// on the wire.
 #[test]
-fn spec_15_conformance_rows_14_to_21() {
+fn documentation_site_samples_go_out_as_php_sends_them() {
     let n = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS";
     let rows: Vec<(&str, &str, Value, &str, &str)> = vec![
         (

@@ -1,5 +1,5 @@
-//! APIv3 request signing (behaviour spec 4): a mock that RSA-verifies the `Authorization` header over the
-//! captured method, request-target and body (spec 13.2); golden headers with a pinned clock and nonce.
+//! APIv3 request signing: a mock that RSA-verifies the `Authorization` header over the
+//! captured method, request-target and body (as PHP's own tests check it); golden headers with a pinned clock and nonce.
 
 #![allow(
     clippy::unwrap_used,

@@ -1,4 +1,4 @@
-//! APIv3 response verification (behaviour spec 6), driven from `../shared/corpus/php-oracle/v3_verify.jsonl`
+//! APIv3 response verification, driven from `tests/fixtures/php-oracle/v3_verify.jsonl`
 //! (39 responses fed to wechatpay-php 1.4.12's verifier), each run blocking and async against mockito.
 
 #![allow(
@@ -251,7 +251,7 @@ use wechatpay::Builder;
 
 #[test]
 fn a_signed_202_with_empty_body_is_accepted() {
-    // spec 6 matrix: good 200/202/204 (the corpus covers 200 and 204).
+    // PHP's `ClientDecoratorTest` matrix: good 200/202/204 (the corpus covers 200 and 204).
     let mut server = mockito::Server::new();
     let mut mock = server.mock("POST", "/v3/x").with_status(202);
     for (n, v) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "n0nce", "") {

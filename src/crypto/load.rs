@@ -1,4 +1,4 @@
-//! Parsing of every key form `Rsa::from` accepts (behaviour spec 8.1): `file://` URIs, PEM text of six kinds,
+//! Parsing of every key form wechatpay-php's `Rsa::from` accepts: `file://` URIs, PEM text of six kinds,
 //! the four pseudo-protocols, encrypted PKCS#8; and the DER wrapping of `Rsa::pkcs1_to_spki`.
 
 use std::error::Error as StdError;
@@ -35,7 +35,7 @@ pub(super) fn load(input: KeyInput, kind: KeyType) -> Result<RsaKey> {
     })
 }
 
-/// The pseudo-protocols of spec 8.1 item 3: prefix, key kind, DER form.
+/// PHP's pseudo-protocols (`private.pkcs1://`, `private.pkcs8://`, `public.pkcs1://`, `public.spki://`): prefix, key kind, DER form.
 const PROTOCOLS: [(&str, KeyType, Form); 4] = [
     ("private.pkcs1://", KeyType::Private, Form::Pkcs1Private),
     ("private.pkcs8://", KeyType::Private, Form::Pkcs8Private),

@@ -1,5 +1,5 @@
 //! APIv2 notifications: the payment notification's `sign` check, and the refund notification's `req_info`
-//! decryption (AES-256-ECB with the lowercase hex MD5 of the APIv2 key, behaviour spec 8.3).
+//! decryption (AES-256-ECB with the lowercase hex MD5 of the APIv2 key, as wechatpay-php's `AesEcb` recipe does).
 
 use serde_json::{Map, Value};
 
@@ -76,7 +76,7 @@ pub(crate) fn check_sign(data: &Map<String, Value>, secret: &str) -> Result<()> 
 /// # Examples
 ///
 /// ```
-/// // behaviour spec 8.3's vector
+/// // a refund notification's `req_info`, encrypted with the key `exposed_your_key_here_have_risks`
 /// let req_info = "sQHh/cSF5F2ms58BHQoBmSe6PR7CX1bhrvBSH9Qhny+XrJMY2DfYIO50b51BFVxzk/GNmvI9NBWlrTMA5+VT+K+NsYPb34LqIBdXa855Njw90G0n9TT92WA2FoWroPAVilC2Z6TAmBPgwFhQATOv20/8sH/A9WdRHyNO8K7ZgUk=";
 /// let refund = wechatpay::notify::v2::decrypt_refund(req_info, "exposed_your_key_here_have_risks")?;
 /// assert_eq!(refund["out_refund_no"], "131811191610442717309");

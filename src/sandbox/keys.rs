@@ -10,6 +10,8 @@ pub const MCHID: &str = "1230000109";
 pub const MERCHANT_SERIAL: &str = "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB";
 /// The sandbox merchant's APIv2 key (TEST ONLY).
 pub const SECRET: &str = "sandbox_apiv2_key_32_bytes_test0";
+/// The sandbox merchant's APIv3 key (TEST ONLY, 32 bytes): notifications and certificates are encrypted with it.
+pub const APIV3_KEY: &str = "sandbox_apiv3_key_32_bytes_test0";
 /// The id under which the sandbox platform public key signs responses.
 pub const PLATFORM_SERIAL: &str = "PUB_KEY_ID_0114232134912410000000000000";
 

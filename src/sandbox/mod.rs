@@ -18,7 +18,7 @@ use crate::client::Client;
 use crate::crypto::RsaKey;
 use crate::error::Result;
 
-pub use keys::{MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
+pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 
 /// A request as the sandbox received it.
 ///
@@ -108,8 +108,8 @@ impl Sandbox {
         format!("http://{}/", self.server.addr())
     }
 
-    /// A builder set up for this sandbox: its merchant id, serial and private key, its platform public key,
-    /// its base URI. Adjust it (clock, timeouts) before `build()`.
+    /// A builder set up for this sandbox: its merchant id, serial and private key, its platform public key, its
+    /// APIv2 and APIv3 keys, its base URI. Adjust it (clock, timeouts) before `build()`.
     ///
     /// # Errors
     ///
@@ -130,6 +130,7 @@ impl Sandbox {
             .private_key(Self::merchant_private_key()?)
             .cert(PLATFORM_SERIAL, Self::platform_public_key()?)
             .secret(SECRET)
+            .apiv3_key(APIV3_KEY)
             .base_uri(self.base_uri()))
     }
 

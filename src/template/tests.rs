@@ -1,10 +1,10 @@
-//! Unit tests of the URI-template expansion: the PHP oracle rows, the spec 2.4 table, guzzle/uri-template's own
+//! Unit tests of the URI-template expansion: the PHP oracle rows, the documented expansion table, guzzle/uri-template's own
 //! test table and the PHP quirks the port keeps.
 
 use super::{expand, php_int, php_key_gt_zero};
 use serde_json::{Map, Value, json};
 
-const CHAINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/php-oracle/chains.jsonl");
+const CHAINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/php-oracle/chains.jsonl");
 
 fn vars(value: Value) -> Map<String, Value> {
     match value {

@@ -1,4 +1,4 @@
-//! `Transformer`: PHP's `WeChatPay\Transformer` — the APIv2 XML ⇄ map conversions (behaviour spec section 7).
+//! `Transformer`: PHP's `WeChatPay\Transformer` — the APIv2 XML ⇄ map conversions.
 
 mod cast;
 mod chars;
@@ -45,7 +45,7 @@ impl Transformer {
     /// Parses `xml` into PHP's array shape (PHP's `Transformer::toArray`), never failing: input that is not
     /// well-formed XML gives an empty map, like PHP (which only raises a suppressed notice).
     ///
-    /// The shapes (behaviour spec 7.1):
+    /// The shapes, as PHP's SimpleXML plus `(array)` cast give them:
     /// - the root element's name is ignored; its children become the keys;
     /// - an element without child elements → its text, untrimmed, entities decoded, CDATA merged, attributes
     ///   dropped (`<b/>` and `<c></c>` → `""`);

@@ -1,6 +1,6 @@
 //! XML → `serde_json::Value` the way PHP's `simplexml_load_string(…, LIBXML_NONET | LIBXML_COMPACT |
-//! LIBXML_NOCDATA | LIBXML_NOBLANKS)` followed by wechatpay-php's recursive `(array)` cast shapes it
-//! (behaviour spec 7.1), on top of `quick-xml` as a pull parser. This module holds the entry point and the
+//! LIBXML_NOCDATA | LIBXML_NOBLANKS)` followed by wechatpay-php's recursive `(array)` cast shapes it,
+//! on top of `quick-xml` as a pull parser. This module holds the entry point and the
 //! quick-xml event loop that builds the document model; the model and the cast are in [`super::cast`], the
 //! character and name rules in [`super::chars`].
 //!

@@ -1,5 +1,4 @@
-//! `serde_json::Value` → XML the way wechatpay-php's `Transformer::toXml` drives PHP's `XMLWriter` (behaviour
-//! spec 7.3), with PHP's two malformed-output bugs fixed (`]]>` in a value, XML-invalid characters).
+//! `serde_json::Value` → XML the way wechatpay-php's `Transformer::toXml` drives PHP's `XMLWriter`, with PHP's two malformed-output bugs fixed (`]]>` in a value, XML-invalid characters).
 
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! The merchant TLS client identity for APIv2 `security` calls (behaviour spec 5.3): certificate and key, checked
+//! The merchant TLS client identity for APIv2 `security` calls: certificate and key, checked
 //! to belong together, handed to rustls as one PEM bundle.
 
 use crate::crypto::{KeyInput, KeyType, Rsa};

@@ -1,8 +1,8 @@
 //! APIv2 path lists: data, not logic. Paths are compared exactly (case-sensitive) with the request URL's path,
 //! base-URI prefix included, as PHP does.
 
-/// Responses that carry no `sign` (or are not XML) and are returned untouched (behaviour spec 5.5): PHP's
-/// `$noneSignatureRespond`, verbatim, then our additions.
+/// Responses that carry no `sign` (or are not XML) and are returned untouched: wechatpay-php's
+/// `ClientXmlTrait::$noneSignatureRespond`, verbatim, then our additions.
 pub(crate) const UNSIGNED_RESPONSES: &[&str] = &[
     "/mchrisk/querymchrisk",
     "/mchrisk/setmchriskcallback",

@@ -1,4 +1,4 @@
-//! The APIv2 request transform (behaviour spec 5.1–5.2): data from `xml` (or the GET query), the mch-id guard,
+//! The APIv2 request transform (wechatpay-php's `ClientXmlTrait::transformRequest`): data from `xml` (or the GET query), the mch-id guard,
 //! `nonce_str`, the `sign`, then an XML body or a signed query. Pure: no I/O.
 
 use bytes::Bytes;
@@ -63,7 +63,7 @@ pub(crate) fn prepare(
     }
 }
 
-/// Spec 5.1: `xml` when given, else (GET) the URL's query, else nothing; values flat and XML-safe.
+/// The data to sign: `xml` when given, else (GET) the URL's query, else nothing; values flat and XML-safe.
 fn data_of(method: &Method, url: &Url, opts: &Options) -> Result<Map<String, Value>> {
     let mut data = match &opts.xml {
         Some(Value::Object(map)) => map.clone(),
@@ -112,7 +112,7 @@ fn parse_query(query: &str) -> Map<String, Value> {
     map
 }
 
-/// Spec 5.2 step 3: the configured `mchid` must equal the first present of `mch_id`, `mchid`, `combine_mch_id`
+/// The mch-id guard: the configured `mchid` must equal the first present of `mch_id`, `mchid`, `combine_mch_id`
 /// (same string; an integer never matches, as in PHP).
 fn guard_mchid(mchid: &str, data: &Map<String, Value>) -> Result<()> {
     if mchid.is_empty() {

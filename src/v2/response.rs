@@ -1,4 +1,4 @@
-//! The APIv2 response checks (behaviour spec 5.4): unsigned paths pass untouched; otherwise `return_code` and
+//! The APIv2 response checks (wechatpay-php's `ClientXmlTrait::transformResponse`): unsigned paths pass untouched; otherwise `return_code` and
 //! `result_code` must be `SUCCESS` and `sign` must match (MD5, or HMAC-SHA256 when it is 64 characters long).
 
 use serde_json::{Map, Value};

@@ -1,4 +1,4 @@
-//! The default APIv3 signer: canonical string + SHA256-RSA → `Authorization` (behaviour spec 4).
+//! The default APIv3 signer: canonical string + SHA256-RSA → `Authorization`, as wechatpay-php's `ClientJsonTrait` signer builds it.
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Paths whose APIv3 responses are not verified (behaviour spec 6.1): bill files and complaint images are
+//! Paths whose APIv3 responses are not verified (as in wechatpay-php): bill files and complaint images are
 //! unsigned binary content. Data, not logic.
 
 /// The bill-file download, compared case-insensitively and exactly.

@@ -1,4 +1,4 @@
-//! The default APIv3 response verifier (behaviour spec 6): skip list → `Wechatpay-*` headers → probe signature →
+//! The default APIv3 response verifier (wechatpay-php's `ClientJsonTrait` verifier): skip list → `Wechatpay-*` headers → probe signature →
 //! ±300 s → serial lookup → SHA256-RSA signature.
 
 use std::fmt;
@@ -150,7 +150,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `/hk/v3/statements` and `/v3/global/statements` sign `{"sha1":"…"}` instead of the body (spec 6.5).
+/// `/hk/v3/statements` and `/v3/global/statements` sign `{"sha1":"…"}` instead of the body, as WeChat Pay signs them.
 fn is_overseas_statements(path: &str) -> bool {
     path.eq_ignore_ascii_case("/hk/v3/statements") || path.eq_ignore_ascii_case("/v3/global/statements")
 }

@@ -56,11 +56,9 @@ pub fn base(server: &mockito::Server) -> String {
     format!("{}/", server.url())
 }
 
-/// Lines of a PHP-oracle corpus file (`../shared/corpus/php-oracle/<name>`), parsed.
+/// Lines of a PHP-oracle vector file (`tests/fixtures/php-oracle/<name>`), parsed.
 pub fn corpus(name: &str) -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/php-oracle")
-        .join(name);
+    let path = fixture("php-oracle").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
@@ -68,10 +66,9 @@ pub fn corpus(name: &str) -> Vec<Value> {
         .collect()
 }
 
-pub fn shared(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name);
+/// A file of the endpoint inventory (`tests/fixtures/inventory/<name>`), as text.
+pub fn inventory(name: &str) -> String {
+    let path = fixture("inventory").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
@@ -115,7 +112,7 @@ pub fn signed_headers(key: &RsaKey, serial: &str, ts: i64, nonce: &str, body: &s
 }
 
 /// Checks an APIv3 request's `Authorization` against the merchant public key over the captured method,
-/// request-target and body (spec 13.2). Returns the parsed fields.
+/// request-target and body, as PHP's own tests check it. Returns the parsed fields.
 pub fn verify_authorization(req: &mockito::Request) -> Result<Vec<(String, String)>, String> {
     let auth = req.header("authorization");
     let auth = auth
