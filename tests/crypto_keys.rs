@@ -312,19 +312,26 @@ fn unusable_inputs_fail_with_php_text() {
     assert!(Rsa::from(&private, KeyType::Public).unwrap().is_private());
 }
 
-/// aws-lc signs 2048..=8192-bit keys; smaller ones fall back to the `rsa` crate. The expected signature was made
-/// with `printf 'wechatpay-chain legacy key' | openssl dgst -sha256 -sign legacy1024.pkcs8.key.pem | base64 -w0`.
+/// Private-key operations run on aws-lc-rs only (constant time), which supports 2048..=8192-bit keys: a smaller
+/// private key loads, verifies and encrypts with its public half, but signing and decrypting are `Crypto` errors
+/// that say why. The signature was made with
+/// `printf 'wechatpay-chain legacy key' | openssl dgst -sha256 -sign legacy1024.pkcs8.key.pem | base64 -w0`.
 #[test]
-fn keys_aws_lc_refuses_still_sign_and_verify() {
+fn keys_aws_lc_refuses_load_and_verify_but_never_sign_or_decrypt() {
+    use std::error::Error as _;
     let key = Rsa::from(uri("legacy1024.pkcs8.key.pem"), KeyType::Private).unwrap();
     assert_eq!(key.bits(), 1024);
     let expected = "NRX3H5kgVRMzkCDJl5hcIquJQaJypQx52V9fY0eKJ7xYqZG3VQABoEl6LPCnXGNtjlZWCImnIiI6t8NKd6c2zH7Uj5n8l8Dj\
                     q8b+jHLxxVPFHHqjTe7v3DGX45zCqhpcHTeACxzT3im99yJO6qhUBR3+0aghqTUov0SYFGX758U=";
-    assert_eq!(Rsa::sign("wechatpay-chain legacy key", &key).unwrap(), expected);
     assert!(Rsa::verify("wechatpay-chain legacy key", expected, &key.to_public()));
     assert!(!Rsa::verify("wechatpay-chain legacy key!", expected, &key.to_public()));
-    assert_eq!(
-        Rsa::decrypt(&Rsa::encrypt("x", &key.to_public()).unwrap(), &key).unwrap(),
-        "x"
-    );
+
+    let err = Rsa::sign("wechatpay-chain legacy key", &key).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Crypto);
+    assert!(err.source().is_some_and(|s| s.to_string().contains("2048")), "{err:?}");
+
+    let ciphertext = Rsa::encrypt("x", &key.to_public()).unwrap();
+    let err = Rsa::decrypt(&ciphertext, &key).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Crypto);
+    assert!(err.source().is_some_and(|s| s.to_string().contains("2048")), "{err:?}");
 }

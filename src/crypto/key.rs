@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use ::rsa::pkcs1::EncodeRsaPublicKey;
-use ::rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use ::rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, SecretDocument};
 use ::rsa::traits::PublicKeyParts;
 use ::rsa::{RsaPrivateKey, RsaPublicKey};
+use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, PrivateDecryptingKey};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, RsaKeyPair};
 use zeroize::Zeroizing;
 
@@ -15,8 +16,10 @@ use super::{KeyType, base64_encode};
 
 /// An RSA key loaded by [`Rsa::from`](super::Rsa::from) and friends: cheap to clone (`Arc` inside), `Send + Sync`.
 ///
-/// A private key keeps a ready-to-use signer (built once at load time), and its public half; private material
-/// is zeroized on drop. `Debug` shows only the kind and size, never key material.
+/// A private key keeps a ready-to-use signer and OAEP decrypter (aws-lc-rs, constant time, built once at load
+/// time), and its public half; private material is zeroized on drop. Every private-key operation runs on aws-lc-rs,
+/// which supports 2048- to 8192-bit keys (WeChat Pay issues 2048-bit keys): a smaller private key loads, but signing
+/// or decrypting with it is a `Crypto` error. `Debug` shows only the kind and size, never key material.
 ///
 /// # Examples
 ///
@@ -39,22 +42,34 @@ struct Inner {
     public: RsaPublicKey,
     /// DER `SubjectPublicKeyInfo` of the public half.
     spki: Box<[u8]>,
-    /// aws-lc's parsed public key; `None` when aws-lc refuses the size (the `rsa` crate verifies instead).
+    /// aws-lc's parsed public key; `None` when aws-lc refuses the size (the `rsa` crate verifies instead: a public-key operation, no secret to leak).
     verifier: Option<ParsedPublicKey>,
     private: Option<Private>,
 }
 
 pub(super) struct Private {
-    pub(super) key: RsaPrivateKey,
-    /// aws-lc's signer; `None` when aws-lc refuses the key (e.g. below 2048 bits): the `rsa` crate signs instead.
+    /// The key as PKCS#8 DER (zeroized on drop), handed to the TLS stack for APIv2 `security` calls.
+    pkcs8: SecretDocument,
+    /// aws-lc's signer; `None` when aws-lc refuses the key (below 2048 bits).
     pub(super) signer: Option<RsaKeyPair>,
+    /// aws-lc's RSA-OAEP decrypter; `None` when aws-lc refuses the key (below 2048 bits).
+    pub(super) decrypter: Option<OaepPrivateDecryptingKey>,
 }
 
 impl RsaKey {
+    /// The RustCrypto key is only the parser's output: it is re-encoded for aws-lc and dropped (zeroized).
     pub(super) fn from_private(key: RsaPrivateKey) -> std::result::Result<Self, Why> {
         let pkcs8 = key.to_pkcs8_der()?; // a SecretDocument: zeroized on drop
         let signer = RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).ok();
-        Self::build(key.to_public_key(), Some(Private { key, signer }))
+        let decrypter = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes())
+            .ok()
+            .and_then(|k| OaepPrivateDecryptingKey::new(k).ok());
+        let private = Private {
+            pkcs8,
+            signer,
+            decrypter,
+        };
+        Self::build(key.to_public_key(), Some(private))
     }
 
     pub(super) fn from_public(public: RsaPublicKey) -> std::result::Result<Self, Why> {
@@ -96,7 +111,7 @@ impl RsaKey {
     /// The private key as PKCS#8 PEM (zeroized on drop), for handing to the TLS stack; `None` for a public key.
     pub(crate) fn private_pkcs8_pem(&self) -> Option<Zeroizing<String>> {
         let private = self.inner.private.as_ref()?;
-        private.key.to_pkcs8_pem(::rsa::pkcs8::LineEnding::LF).ok()
+        private.pkcs8.to_pem("PRIVATE KEY", ::rsa::pkcs8::LineEnding::LF).ok()
     }
 
     /// Whether this is a private or a public key.
@@ -311,17 +326,25 @@ mod tests {
     }
 
     #[test]
-    fn aws_lc_signs_and_verifies_2048_bit_keys() {
+    fn aws_lc_signs_decrypts_and_verifies_2048_bit_keys() {
         let key = fixture("merchant.pkcs8.key.pem", KeyType::Private);
         assert!(key.private().and_then(|p| p.signer.as_ref()).is_some());
+        assert!(key.private().and_then(|p| p.decrypter.as_ref()).is_some());
         assert!(key.verifier().is_some());
         assert!(key.to_public().verifier().is_some() && key.to_public().private().is_none());
     }
 
     #[test]
-    fn rsa_crate_signs_keys_aws_lc_refuses() {
+    fn keys_aws_lc_refuses_load_without_private_operations() {
         let key = fixture("legacy1024.pkcs8.key.pem", KeyType::Private);
         assert_eq!(key.bits(), 1024);
-        assert!(key.private().is_some_and(|p| p.signer.is_none()));
+        assert!(
+            key.private()
+                .is_some_and(|p| p.signer.is_none() && p.decrypter.is_none())
+        );
+        assert!(
+            key.private_pkcs8_pem()
+                .is_some_and(|pem| pem.starts_with("-----BEGIN PRIVATE KEY-----"))
+        );
     }
 }

@@ -4,6 +4,7 @@ use ::rsa::pkcs1::der::Decode as _;
 use ::rsa::rand_core::OsRng;
 use ::rsa::{Oaep, Pkcs1v15Sign};
 use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1;
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
@@ -18,6 +19,9 @@ const ENCRYPT_FAILED: &str =
     "Encrypting the input $plaintext failed, please checking your $publicKey whether or nor correct.";
 const DECRYPT_FAILED: &str =
     "Decrypting the input $ciphertext failed, please checking your $privateKey whether or nor correct.";
+/// The `source()` of a signing or decryption error on a key aws-lc-rs refuses.
+const KEY_SIZE_UNSUPPORTED: &str =
+    "private-key operations run on aws-lc-rs, which supports RSA keys of 2048 to 8192 bits; use a 2048-bit key";
 
 /// The RSA helpers of wechatpay-php's `WeChatPay\Crypto\Rsa`, as associated functions (`Rsa` is a namespace).
 ///
@@ -242,17 +246,13 @@ impl Rsa {
     pub fn sign(message: impl AsRef<[u8]>, key: &RsaKey) -> Result<String> {
         let message = message.as_ref();
         let private = key.private().ok_or_else(|| Error::crypto(SIGN_FAILED))?;
-        if let Some(signer) = &private.signer {
-            let mut signature = vec![0u8; signer.public_modulus_len()];
-            signer
-                .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
-                .map_err(|e| Error::crypto(SIGN_FAILED).with_source(e))?;
-            return Ok(base64_encode(signature));
-        }
-        let digest = Sha256::digest(message);
-        let signature = private
-            .key
-            .sign_with_rng(&mut OsRng, Pkcs1v15Sign::new::<Sha256>(), &digest)
+        let signer = private
+            .signer
+            .as_ref()
+            .ok_or_else(|| Error::crypto(SIGN_FAILED).with_source(KEY_SIZE_UNSUPPORTED))?;
+        let mut signature = vec![0u8; signer.public_modulus_len()];
+        signer
+            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
             .map_err(|e| Error::crypto(SIGN_FAILED).with_source(e))?;
         Ok(base64_encode(signature))
     }
@@ -387,11 +387,16 @@ impl Rsa {
     /// ```
     pub fn decrypt_bytes(ciphertext_b64: &str, key: &RsaKey) -> Result<Vec<u8>> {
         let private = key.private().ok_or_else(|| Error::crypto(DECRYPT_FAILED))?;
+        let decrypter = private
+            .decrypter
+            .as_ref()
+            .ok_or_else(|| Error::crypto(DECRYPT_FAILED).with_source(KEY_SIZE_UNSUPPORTED))?;
         let ciphertext = base64_decode_lenient(ciphertext_b64);
-        private
-            .key
-            .decrypt_blinded(&mut OsRng, Oaep::new::<Sha1>(), &ciphertext)
-            .map_err(|e| Error::crypto(DECRYPT_FAILED).with_source(e))
+        let mut buffer = Zeroizing::new(vec![0u8; decrypter.min_output_size()]);
+        let plaintext = decrypter
+            .decrypt(&OAEP_SHA1_MGF1SHA1, &ciphertext, &mut buffer, None)
+            .map_err(|e| Error::crypto(DECRYPT_FAILED).with_source(e))?;
+        Ok(plaintext.to_vec())
     }
 
     /// [`Rsa::decrypt`] with PHP's `$padding` argument: only [`Rsa::OPENSSL_PKCS1_OAEP_PADDING`] is accepted.
