@@ -1,26 +1,30 @@
 //! PHP's scalar-to-string conversion, `(string) $value`, over `serde_json::Value`: the one rule behind
 //! template expansion, query building, `queryStringLike` and APIv2 XML values.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// `(string) $value` as PHP 8 does it: `null`→``, `true`→`1`, `false`→``, integers in decimal, floats with
 /// 14 significant digits (`1.0`→`1`, `1e20`→`1.0E+20`), strings unchanged, arrays/objects→`Array`.
 pub(crate) fn strval(value: &Value) -> String {
+    strval_ref(value).into_owned()
+}
+
+/// [`strval`] without copying a string value.
+pub(crate) fn strval_ref(value: &Value) -> Cow<'_, str> {
     match value {
-        Value::Null => String::new(),
-        Value::Bool(true) => "1".to_owned(),
-        Value::Bool(false) => String::new(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.to_string()
-            } else if let Some(u) = n.as_u64() {
-                u.to_string()
-            } else {
-                float(n.as_f64().unwrap_or(0.0))
-            }
-        }
-        Value::String(s) => s.clone(),
-        Value::Array(_) | Value::Object(_) => "Array".to_owned(),
+        Value::Null | Value::Bool(false) => Cow::Borrowed(""),
+        Value::Bool(true) => Cow::Borrowed("1"),
+        Value::Number(n) => Cow::Owned(if let Some(i) = n.as_i64() {
+            i.to_string()
+        } else if let Some(u) = n.as_u64() {
+            u.to_string()
+        } else {
+            float(n.as_f64().unwrap_or(0.0))
+        }),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Array(_) | Value::Object(_) => Cow::Borrowed("Array"),
     }
 }
 

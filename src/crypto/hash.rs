@@ -139,10 +139,30 @@ impl Hash {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn sign(r#type: &str, data: &str, key: &str) -> Result<String> {
+        Self::sign_with(r#type, key, |feed| feed(data.as_bytes()))
+    }
+
+    /// [`Hash::sign`] over data handed to the digest in pieces by `data`, so that a large document is never joined
+    /// into one string first.
+    pub(crate) fn sign_with(r#type: &str, key: &str, data: impl FnOnce(&mut dyn FnMut(&[u8]))) -> Result<String> {
         let mut digest = match r#type {
-            Self::ALGO_MD5 => Self::md5(data, key, false),
+            Self::ALGO_MD5 => {
+                let mut md5 = Md5::new();
+                data(&mut |piece| md5.update(piece));
+                if !key.is_empty() {
+                    md5.update(b"&key=");
+                    md5.update(key.as_bytes());
+                }
+                hex::encode(md5.finalize())
+            }
             Self::ALGO_HMAC_SHA256 if key.is_empty() => return Err(empty_key()),
-            Self::ALGO_HMAC_SHA256 => Self::hmac(data, key),
+            Self::ALGO_HMAC_SHA256 => {
+                let mut mac = new_mac::<Hmac<Sha256>>(key);
+                data(&mut |piece| mac.update(piece));
+                mac.update(b"&key=");
+                mac.update(key.as_bytes());
+                hex::encode(mac.finalize().into_bytes())
+            }
             other => {
                 return Err(Error::invalid(format!(
                     "Unsupported sign type `{other}`; expected `MD5` or `HMAC-SHA256` (case-sensitive)."
@@ -175,10 +195,14 @@ impl Hash {
 }
 
 /// Lowercase hex of the MAC, keyed with `key`, over `thing&key=<key>`.
-fn mac_hex<M: Mac + hmac::digest::KeyInit>(thing: &str, key: &str) -> String {
+fn new_mac<M: Mac + hmac::digest::KeyInit>(key: &str) -> M {
     // HMAC takes keys of any length (longer ones are hashed), so `new_from_slice` cannot fail here.
-    let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key.as_bytes())
-        .unwrap_or_else(|_| <M as hmac::digest::KeyInit>::new(&Default::default()));
+    <M as hmac::digest::KeyInit>::new_from_slice(key.as_bytes())
+        .unwrap_or_else(|_| <M as hmac::digest::KeyInit>::new(&Default::default()))
+}
+
+fn mac_hex<M: Mac + hmac::digest::KeyInit>(thing: &str, key: &str) -> String {
+    let mut mac = new_mac::<M>(key);
     mac.update(thing.as_bytes());
     mac.update(b"&key=");
     mac.update(key.as_bytes());

@@ -5,7 +5,6 @@ use serde_json::{Map, Value};
 
 use crate::crypto::{AesEcb, Hash};
 use crate::error::{Error, ErrorKind, Result, V2Rejection};
-use crate::formatter::Formatter;
 use crate::transformer::Transformer;
 
 /// Parses an APIv2 notification body and checks its `sign` with the APIv2 key (MD5, or HMAC-SHA256 when the
@@ -54,7 +53,7 @@ pub(crate) fn check_sign(data: &Map<String, Value>, secret: &str) -> Result<()> 
     } else {
         Hash::ALGO_MD5
     };
-    let expected = Hash::sign(algo, &Formatter::query_string_like(&Formatter::ksort(data)), secret).ok();
+    let expected = crate::v2::sign_fields(algo, data, secret).ok();
     // Case-sensitive, as PHP: a lowercase `sign` does not match the uppercase digest.
     if expected.is_some_and(|e| Hash::equals(&e, sign)) {
         Ok(())

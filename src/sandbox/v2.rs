@@ -23,12 +23,7 @@ fn data_of(method: &Method, query: &str, body: &[u8]) -> Map<String, Value> {
 }
 
 fn sign_of(data: &Map<String, Value>, sign_type: &str) -> Option<String> {
-    Hash::sign(
-        sign_type,
-        &Formatter::query_string_like(&Formatter::ksort(data)),
-        SECRET,
-    )
-    .ok()
+    crate::v2::sign_fields(sign_type, data, SECRET).ok()
 }
 
 /// Handles one APIv2 request: `(sign verified, XML answer)`.

@@ -22,6 +22,11 @@ use super::dtd::{Dtd, Entity, check_pi_target, prolog, replacement};
 /// `Excessive depth in document: 256 use XML_PARSE_HUGE option`). It also bounds the recursion in [`super::cast`].
 pub(super) const MAX_DEPTH: usize = 256;
 
+/// Most nodes (elements, comments, processing instructions) one document may hold. WeChat Pay's XML answers and
+/// notifications carry tens to a few hundred; the limit is far above that and bounds the document model's memory
+/// (about half a kilobyte a node) whatever a broken or hostile server sends. libxml2 has no such limit.
+pub(super) const MAX_NODES: usize = 20_000;
+
 /// Most bytes that user-declared entities may expand to over a whole document (lenient mode only).
 const MAX_EXPANSION: usize = 1 << 20;
 
@@ -61,6 +66,7 @@ pub(super) fn parse(input: &[u8], mode: Mode) -> Parsed<Value> {
         doc,
         dtd,
         expanded: 0,
+        nodes: 0,
         stack: Vec::new(),
         bound: HashMap::new(),
     };
@@ -78,6 +84,8 @@ struct Parser<'a> {
     doc: &'a str,
     dtd: Dtd,
     expanded: usize,
+    /// Nodes seen so far, against [`MAX_NODES`].
+    nodes: usize,
     stack: Vec<Frame>,
     /// In-scope namespace prefixes and how many open elements declare each.
     bound: HashMap<String, usize>,
@@ -140,12 +148,14 @@ impl Parser<'_> {
                     self.reference(name, here)?;
                 }
                 Event::Comment(_) => {
+                    self.count_node(here)?;
                     if let Some(frame) = self.stack.last_mut() {
                         frame.el.children.push(Child::Other);
                     }
                 }
                 Event::PI(pi) => {
                     check_pi_target(std::str::from_utf8(pi.target()).unwrap_or(""), here)?;
+                    self.count_node(here)?;
                     if let Some(frame) = self.stack.last_mut() {
                         frame.el.children.push(Child::Other);
                     }
@@ -190,7 +200,20 @@ impl Parser<'_> {
         prefix == "xml" || prefix == "xmlns" || self.bound.contains_key(prefix)
     }
 
+    /// Counts one more node, failing past [`MAX_NODES`].
+    fn count_node(&mut self, here: usize) -> Parsed<()> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return fail(format!(
+                "More than {MAX_NODES} nodes in the document (byte {here}): refused to bound memory; WeChat Pay's \
+                 answers are far smaller"
+            ));
+        }
+        Ok(())
+    }
+
     fn open(&mut self, start: &BytesStart<'_>, here: usize) -> Parsed<Frame> {
+        self.count_node(here)?;
         if self.stack.len() >= MAX_DEPTH {
             return fail(format!(
                 "Excessive depth in document: {MAX_DEPTH} use XML_PARSE_HUGE option (byte {here})"

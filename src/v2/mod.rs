@@ -4,9 +4,11 @@
 mod paths;
 mod request;
 mod response;
+mod sign;
 
 pub(crate) use request::prepare;
 pub(crate) use response::check;
+pub(crate) use sign::sign_fields;
 
 /// `Accept` sent by default on APIv2 requests (as PHP).
 pub(crate) const ACCEPT: &str = "text/xml, text/plain, application/x-gzip";

@@ -9,7 +9,6 @@ use url::Url;
 use super::paths::NONCELESS_REQUESTS;
 use crate::crypto::Hash;
 use crate::error::{Error, Result};
-use crate::formatter::Formatter;
 use crate::options::Options;
 use crate::php::strval;
 use crate::query::rawurlencode;
@@ -42,11 +41,7 @@ pub(crate) fn prepare(
     if wants_nonce && data.get("nonce_str").is_none_or(Value::is_null) {
         data.insert("nonce_str".to_owned(), Value::String(nonce()?));
     }
-    let sign = Hash::sign(
-        &sign_type,
-        &Formatter::query_string_like(&Formatter::ksort(&data)),
-        secret,
-    )?;
+    let sign = super::sign_fields(&sign_type, &data, secret)?;
     data.insert("sign".to_owned(), Value::String(sign));
     if method == Method::GET {
         let query = build_query(&data);
