@@ -84,9 +84,8 @@ impl MediaUtil {
             Some(rest) => Path::new(rest).to_path_buf(),
             None => given.to_path_buf(),
         };
-        let content = std::fs::read(&local).map_err(|e| {
-            Error::invalid(format!("Unable to open \"{shown}\" using mode \"rb\": {e}")).with_source(e)
-        })?;
+        let content = std::fs::read(&local)
+            .map_err(|e| Error::invalid(format!("Unable to open \"{shown}\" using mode \"rb\": {e}")).with_source(e))?;
         Ok(Self::from_bytes(&shown, content))
     }
 

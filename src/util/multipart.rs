@@ -49,7 +49,9 @@ pub(super) fn mime_type(filename: &str) -> &'static str {
 pub(super) fn write(boundary: &str, parts: &[Part<'_>]) -> Vec<u8> {
     let size: usize = parts
         .iter()
-        .map(|p| boundary.len() + 8 + p.content.len() + p.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>())
+        .map(|p| {
+            boundary.len() + 8 + p.content.len() + p.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>()
+        })
         .sum();
     let mut out = Vec::with_capacity(size + boundary.len() + 6);
     for part in parts {
@@ -99,7 +101,11 @@ mod tests {
     fn fields_and_files_are_written_like_guzzle() {
         let body = write(
             "B",
-            &[Part::field("mch_id", "1"), Part::field("empty", ""), Part::file("media", "x.bin", b"\0")],
+            &[
+                Part::field("mch_id", "1"),
+                Part::field("empty", ""),
+                Part::file("media", "x.bin", b"\0"),
+            ],
         );
         assert_eq!(
             body,
