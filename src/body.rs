@@ -41,13 +41,41 @@ pub struct Body {
 }
 
 impl Body {
-    /// A prepared `multipart/form-data` body sent as `bytes` with `content_type`, signed over `signed` (APIv3).
-    pub(crate) fn multipart(bytes: Bytes, content_type: String, signed: Option<Bytes>) -> Body {
+    /// A prepared `multipart/form-data` body, sent as `bytes` with `content_type` (which carries the boundary)
+    /// as the request's default `Content-Type`; on an APIv2 path it is sent as it is, without the XML transform.
+    /// [`MediaUtil`](crate::util::MediaUtil) builds the common ones; this is for forms it does not cover.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let form = wechatpay::Body::multipart(
+    ///     "multipart/form-data; boundary=B",
+    ///     "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--\r\n",
+    /// );
+    /// assert!(form.is_multipart());
+    /// assert_eq!(form.signed(), form.as_bytes());
+    /// ```
+    pub fn multipart(content_type: impl Into<String>, bytes: impl Into<Bytes>) -> Body {
         Body {
-            bytes,
-            signed,
-            content_type: Some(content_type),
+            bytes: bytes.into(),
+            signed: None,
+            content_type: Some(content_type.into()),
         }
+    }
+
+    /// The same body, signed over `signed` instead of the bytes sent (an APIv3 upload's meta JSON).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let meta = r#"{"filename":"a.txt","sha256":"…"}"#;
+    /// let body = wechatpay::Body::multipart("multipart/form-data; boundary=B", "--B--\r\n").with_signed(meta);
+    /// assert_eq!(body.signed(), meta.as_bytes());
+    /// assert_eq!(body.as_bytes(), b"--B--\r\n");
+    /// ```
+    pub fn with_signed(mut self, signed: impl Into<Bytes>) -> Body {
+        self.signed = Some(signed.into());
+        self
     }
 
     /// The bytes sent on the wire.

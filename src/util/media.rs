@@ -214,11 +214,7 @@ impl MediaUtil {
         };
         let file = Part::file("file", &self.filename, &self.content);
         let bytes = multipart::write(&self.boundary, &[meta, file]);
-        Body::multipart(
-            Bytes::from(bytes),
-            self.content_type(),
-            Some(Bytes::from(self.meta.clone().into_bytes())),
-        )
+        Body::multipart(self.content_type(), bytes).with_signed(self.meta.clone())
     }
 
     /// The body of an APIv2 `secapi/mch/uploadmedia` request: a `multipart/form-data` form with the file as
@@ -266,9 +262,8 @@ impl MediaUtil {
         let boundary = boundary();
         let bytes = multipart::write(&boundary, &parts);
         Ok(Body::multipart(
-            Bytes::from(bytes),
             format!("multipart/form-data; boundary={boundary}"),
-            None,
+            bytes,
         ))
     }
 }
