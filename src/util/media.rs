@@ -330,9 +330,7 @@ fn boundary() -> String {
         // No OS randomness: a boundary still unlikely to occur in the content (time and a process-wide counter).
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let t = crate::clock::system_now();
         let digest = Sha256::digest(format!("{t}/{n}/{}", std::process::id()));
         bytes.copy_from_slice(&digest[..20]);
     }
