@@ -52,8 +52,13 @@ fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: 
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // A prepared multipart body brings its own `Content-Type` (with the boundary).
-    if let Some(multipart) = opts.body.as_ref().and_then(Body::content_type) {
+    // A prepared multipart body brings its own `Content-Type` (with the boundary), unless `json` replaces it.
+    if let Some(multipart) = opts
+        .body
+        .as_ref()
+        .filter(|_| opts.json.is_none())
+        .and_then(Body::content_type)
+    {
         let (n, v) = header_pair("Content-Type", multipart)?;
         headers.insert(n, v);
     }

@@ -284,6 +284,25 @@ fn the_body_brings_its_content_type_and_an_explicit_header_still_wins() {
     // the gateway then reads the body as a whole, not as a multipart upload: the meta signature does not verify
     assert_eq!(err.kind(), ErrorKind::Status);
     assert!(!seen[1].signature_valid);
+
+    // `json` replaces the body, and with it the multipart Content-Type
+    client
+        .chain("v3/pay/transactions/native")
+        .post(
+            Options::new()
+                .body(media.stream())
+                .json(json!({ "out_trade_no": "T2" })),
+        )
+        .unwrap();
+    let seen = &sandbox.requests()[2];
+    assert!(seen.signature_valid);
+    assert_eq!(&seen.body[..], br#"{"out_trade_no":"T2"}"#);
+    assert!(
+        seen.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
 }
 
 #[test]
