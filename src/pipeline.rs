@@ -47,12 +47,17 @@ pub(crate) async fn execute(
     }
 }
 
-/// Default headers, then client-level, then per-request ones (case-insensitive replacement).
+/// Default headers, then client-level, then a multipart body's `Content-Type`, then per-request ones
+/// (case-insensitive replacement).
 fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: &'static str) -> Result<HeaderMap> {
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // A prepared multipart body brings its own `Content-Type` (with the boundary), unless `json` replaces it.
+    for (name, value) in &config.headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    // A prepared multipart body brings its own `Content-Type` (with the boundary), unless `json` replaces it;
+    // it is part of this request, so it replaces the client-level default.
     if let Some(multipart) = opts
         .body
         .as_ref()
@@ -61,9 +66,6 @@ fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: 
     {
         let (n, v) = header_pair("Content-Type", multipart)?;
         headers.insert(n, v);
-    }
-    for (name, value) in &config.headers {
-        headers.insert(name.clone(), value.clone());
     }
     let mut seen: Vec<http::HeaderName> = Vec::new();
     for (name, value) in &opts.headers {

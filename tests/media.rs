@@ -285,6 +285,19 @@ fn the_body_brings_its_content_type_and_an_explicit_header_still_wins() {
     assert_eq!(err.kind(), ErrorKind::Status);
     assert!(!seen[1].signature_valid);
 
+    // a client-level Content-Type is a default that the body's own replaces
+    let with_default = sandbox
+        .builder()
+        .unwrap()
+        .header("Content-Type", "text/plain")
+        .build()
+        .unwrap();
+    with_default
+        .chain("v3/merchant/media/upload")
+        .post(Options::new().body(media.stream()))
+        .unwrap();
+    assert_eq!(sandbox.requests()[2].headers["content-type"], media.content_type());
+
     // `json` replaces the body, and with it the multipart Content-Type
     client
         .chain("v3/pay/transactions/native")
@@ -294,7 +307,7 @@ fn the_body_brings_its_content_type_and_an_explicit_header_still_wins() {
                 .json(json!({ "out_trade_no": "T2" })),
         )
         .unwrap();
-    let seen = &sandbox.requests()[2];
+    let seen = &sandbox.requests()[3];
     assert!(seen.signature_valid);
     assert_eq!(&seen.body[..], br#"{"out_trade_no":"T2"}"#);
     assert!(
