@@ -545,3 +545,33 @@ fn apiv2_uploadmedia_failures_are_rejections() {
     let err = media.v2_upload_form(MCHID, "").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[test]
+fn the_sandbox_refuses_malformed_or_meta_less_multipart_uploads() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let node = client.chain("v3/merchant/media/upload");
+    let no_meta = "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\npng\r\n--B--\r\n";
+    for (body, why) in [
+        ("not multipart at all", "malformed multipart body"),
+        (no_meta, "no `meta` part"),
+    ] {
+        let err = node
+            .post(Options::new().body(Body::multipart("multipart/form-data; boundary=B", body)))
+            .unwrap_err();
+        let resp = err.response().unwrap();
+        assert_eq!(resp.status(), 400, "{why}");
+        let answer = resp.json::<Value>().unwrap();
+        assert_eq!(answer["code"], "PARAM_ERROR");
+        assert!(answer["message"].as_str().unwrap().contains(why), "{answer}");
+    }
+    assert!(sandbox.requests().iter().all(|r| !r.signature_valid));
+    // a meta-only body verifies but is no upload
+    let meta_only = "--B\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{}\r\n--B--\r\n";
+    let err = node
+        .post(Options::new().body(Body::multipart("multipart/form-data; boundary=B", meta_only).with_signed("{}")))
+        .unwrap_err();
+    assert_eq!(err.response().unwrap().status(), 400);
+    assert!(err.response().unwrap().text().contains("no `file` part"));
+    assert!(sandbox.requests()[2].signature_valid);
+}
