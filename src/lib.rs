@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body;
 mod builder;
 pub mod certs;
 mod client;
@@ -25,10 +26,12 @@ mod segment;
 mod template;
 mod transformer;
 mod transport;
+pub mod util;
 mod v2;
 pub mod v3;
 mod verbs;
 
+pub use body::Body;
 pub use builder::Builder;
 pub use client::Client;
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -40,6 +43,7 @@ pub use options::Options;
 pub use response::Response;
 pub use route::{Api, Route};
 pub use transformer::{Transformer, XmlOptions};
+pub use util::MediaUtil;
 
 /// The `http` crate this crate speaks (`HeaderMap`, `StatusCode`, `Method`), re-exported so callers never need a
 /// matching version of it.
@@ -60,6 +64,8 @@ mod assert_impls {
         send_sync_static::<crate::Error>();
         send_sync_static::<crate::Response>();
         send_sync_static::<crate::Options>();
+        send_sync_static::<crate::Body>();
+        send_sync_static::<crate::MediaUtil>();
         send_sync_static::<crate::RsaKey>();
     }
 

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use serde_json::{Map, Value};
+
+use crate::body::Body;
 
 /// Per-request options: PHP's `$options` array.
 ///
@@ -14,7 +15,8 @@ use serde_json::{Map, Value};
 /// silently dropped options. A recognised key with a value of the wrong type makes the verb fail with
 /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) before anything is sent.
 ///
-/// The typed builder does the same and carries what JSON cannot (raw bytes).
+/// The typed builder does the same and carries what JSON cannot (raw bytes, a media upload's
+/// [`Body`]).
 ///
 /// # Examples
 ///
@@ -41,7 +43,7 @@ pub struct Options {
     pub(crate) xml: Option<Value>,
     pub(crate) query: Option<Query>,
     pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Option<Bytes>,
+    pub(crate) body: Option<Body>,
     pub(crate) security: bool,
     pub(crate) nonceless: bool,
     pub(crate) base_uri: Option<String>,
@@ -152,15 +154,19 @@ impl Options {
         self
     }
 
-    /// Raw request body bytes, sent and signed as they are.
+    /// The request body: raw bytes (`Vec<u8>`, `String`, `&'static str`, `bytes::Bytes`, …) sent and signed as
+    /// they are, or a media upload's [`MediaUtil::stream`](crate::util::MediaUtil::stream), sent as multipart and
+    /// signed over its meta JSON (see [`Body`]).
     ///
     /// # Examples
     ///
     /// ```
     /// let opts = wechatpay::Options::new().body(br#"{"a":1}"#.to_vec());
-    /// # let _ = opts;
+    /// let media = wechatpay::util::MediaUtil::from_bytes("logo.png", vec![0x89, b'P', b'N', b'G']);
+    /// let upload = wechatpay::Options::new().body(media.stream()).header("Content-Type", media.content_type());
+    /// # let _ = (opts, upload);
     /// ```
-    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+    pub fn body(mut self, body: impl Into<Body>) -> Self {
         self.body = Some(body.into());
         self
     }
@@ -304,7 +310,7 @@ impl Options {
                 other => self.fail(format!("The option `headers` must be a map, got {}.", type_name(other))),
             },
             "body" => match value {
-                Value::String(s) => self.body = Some(Bytes::from(s.clone().into_bytes())),
+                Value::String(s) => self.body = Some(Body::from(s.clone())),
                 Value::Null => {}
                 other => self.fail(format!("The option `body` must be a string, got {}.", type_name(other))),
             },

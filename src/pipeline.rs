@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use url::Url;
 
+use crate::body::Body;
 use crate::builder::header_pair;
 use crate::config::{Config, V3};
 use crate::error::{Error, ErrorKind, Result};
@@ -47,13 +47,25 @@ pub(crate) async fn execute(
     }
 }
 
-/// Default headers, then client-level, then per-request ones (case-insensitive replacement).
+/// Default headers, then client-level, then a multipart body's `Content-Type`, then per-request ones
+/// (case-insensitive replacement).
 fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: &'static str) -> Result<HeaderMap> {
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     for (name, value) in &config.headers {
         headers.insert(name.clone(), value.clone());
+    }
+    // A prepared multipart body brings its own `Content-Type` (with the boundary), unless `json` replaces it;
+    // it is part of this request, so it replaces the client-level default.
+    if let Some(multipart) = opts
+        .body
+        .as_ref()
+        .filter(|_| opts.json.is_none())
+        .and_then(Body::content_type)
+    {
+        let (n, v) = header_pair("Content-Type", multipart)?;
+        headers.insert(n, v);
     }
     let mut seen: Vec<http::HeaderName> = Vec::new();
     for (name, value) in &opts.headers {
@@ -69,11 +81,13 @@ fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: 
     Ok(headers)
 }
 
-fn v3_body(opts: &Options) -> Result<Bytes> {
+/// The body to send and sign: the `json` option encoded once, else the `body` option (a media upload's body is
+/// signed over its meta JSON).
+fn v3_body(opts: &Options) -> Result<Body> {
     if let Some(json) = &opts.json {
         let bytes = serde_json::to_vec(json)
             .map_err(|e| Error::decode("The `json` option cannot be encoded as JSON.").with_source(e))?;
-        return Ok(Bytes::from(bytes));
+        return Ok(Body::from(bytes));
     }
     Ok(opts.body.clone().unwrap_or_default())
 }
@@ -138,7 +152,7 @@ struct Exchange {
     method: Method,
     url: Url,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 }
 
 /// Sends, follows redirects (re-signing each APIv3 hop, as PHP's signer inside Guzzle's redirect loop) and turns
@@ -157,7 +171,7 @@ async fn send_following(
             let target = target(&ex.url);
             let auth = v3
                 .signer
-                .authorization(&SignContext::new(&ex.method, &target, &ex.body))?;
+                .authorization(&SignContext::new(&ex.method, &target, ex.body.signed()))?;
             let mut auth = HeaderValue::from_str(&auth)
                 .map_err(|e| Error::invalid("The signer produced an invalid `Authorization` header.").with_source(e))?;
             auth.set_sensitive(true);
@@ -167,7 +181,7 @@ async fn send_following(
             method: ex.method.clone(),
             url: ex.url.clone(),
             headers: ex.headers.clone(),
-            body: ex.body.clone(),
+            body: ex.body.bytes(),
             timeout: opts.timeout,
         };
         let resp = transport::send(http, out, max_body).await?;
@@ -189,7 +203,7 @@ async fn send_following(
                     if ex.method != Method::GET && ex.method != Method::HEAD {
                         ex.method = Method::GET;
                     }
-                    ex.body = Bytes::new();
+                    ex.body = Body::default();
                     ex.headers.remove(http::header::CONTENT_TYPE);
                 }
                 ex.url = next;

@@ -66,8 +66,20 @@ fn signed_success() -> String {
     )
 }
 
-/// Starts the mutual-TLS server on its own thread; it lives as long as the test process.
+/// Starts the mutual-TLS server on its own thread, answering the signed success; it lives as long as the test
+/// process.
 fn start_server(pki: &Pki) -> u16 {
+    serve_tls(pki, |_req| async {
+        hyper::Response::new(Full::new(bytes::Bytes::from(signed_success())))
+    })
+}
+
+/// A mutual-TLS server on its own thread that answers each request with `answer`.
+fn serve_tls<F, Fut>(pki: &Pki, answer: F) -> u16
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = hyper::Response<Full<bytes::Bytes>>> + Send + 'static,
+{
     let mut roots = rustls::RootCertStore::empty();
     roots.add(pki.ca_der.clone()).unwrap();
     let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
@@ -93,13 +105,13 @@ fn start_server(pki: &Pki) -> u16 {
                     continue;
                 };
                 let acceptor = acceptor.clone();
+                let answer = answer.clone();
                 tokio::spawn(async move {
                     // A client without a certificate fails here, during the handshake.
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
-                    let service = hyper::service::service_fn(|_req| async {
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(bytes::Bytes::from(
-                            signed_success(),
-                        ))))
+                    let service = hyper::service::service_fn(move |req| {
+                        let answer = answer.clone();
+                        async move { Ok::<_, std::convert::Infallible>(answer(req).await) }
                     });
                     let io = hyper_util::rt::TokioIo::new(tls);
                     let _ = hyper::server::conn::http1::Builder::new()
@@ -145,4 +157,76 @@ fn security_true_presents_the_merchant_certificate_and_only_then() {
             "{mode}: without the certificate the server refuses: {err}"
         );
     }
+}
+
+/// The APIv2 media upload over mutual TLS: a TLS front that requires the merchant certificate and hands each
+/// request, unchanged, to the sandbox, which checks the form's `sign` and `media_hash` and answers signed XML.
+#[test]
+fn uploadmedia_goes_over_mutual_tls_with_security() {
+    use http_body_util::BodyExt;
+    use wechatpay::{Options, sandbox::Sandbox, util::MediaUtil};
+
+    let pki = pki();
+    let sandbox = Sandbox::start().unwrap();
+    let upstream = sandbox.base_uri();
+    let port = serve_tls(&pki, move |req: hyper::Request<hyper::body::Incoming>| {
+        let upstream = upstream.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = body.collect().await.unwrap().to_bytes();
+            let target = parts
+                .uri
+                .path_and_query()
+                .unwrap()
+                .as_str()
+                .trim_start_matches('/')
+                .to_owned();
+            let forwarded = reqwest::Client::new()
+                .request(parts.method, format!("{upstream}{target}"))
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = forwarded.status();
+            let text = forwarded.bytes().await.unwrap();
+            let mut resp = hyper::Response::new(Full::new(text));
+            *resp.status_mut() = status;
+            resp
+        }
+    });
+    let key = format!("file://{}", fixture("keys/merchant.pkcs8.key.pem").display());
+    let client = sandbox
+        .builder()
+        .unwrap()
+        .merchant_cert(pki.client_cert_pem.clone(), key)
+        .root_certificate(pki.ca_pem.clone())
+        .base_uri(format!("https://127.0.0.1:{port}/"))
+        .build()
+        .unwrap();
+    let media = MediaUtil::from_bytes("logo.png", b"\x89PNG\r\n\x1a\n".to_vec());
+    let form = media
+        .v2_upload_form(wechatpay::sandbox::MCHID, wechatpay::sandbox::SECRET)
+        .unwrap();
+    let node = client.chain("v2/secapi/mch/uploadmedia");
+    for (mode, result) in both(&node, "POST", Options::new().body(form.clone()).security(true)) {
+        let resp = result.unwrap_or_else(|e| panic!("{mode}: {e:?}"));
+        let answer = Transformer::to_array(resp.body());
+        assert_eq!(answer["result_code"], "SUCCESS", "{mode}");
+        assert!(answer["media_id"].is_string(), "{mode}");
+    }
+    let seen = sandbox.requests();
+    assert_eq!(seen.len(), 2);
+    for req in &seen {
+        assert!(req.signature_valid);
+        assert_eq!(
+            &req.body[..],
+            form.as_bytes(),
+            "the prepared form arrives byte for byte"
+        );
+        assert_eq!(&req.parts().unwrap()[0].body[..], media.content());
+    }
+    // without `security` the front refuses the handshake
+    let err = node.post(Options::new().body(form)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
 }

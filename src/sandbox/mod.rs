@@ -3,6 +3,8 @@
 //! doctests and users' own tests.
 
 mod keys;
+mod media;
+mod multipart;
 mod routes;
 mod server;
 mod v2;
@@ -16,9 +18,10 @@ use http::{HeaderMap, Method};
 use crate::builder::Builder;
 use crate::client::Client;
 use crate::crypto::RsaKey;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
+pub use multipart::Part;
 
 /// A request as the sandbox received it.
 ///
@@ -40,21 +43,53 @@ pub struct Recorded {
     pub target: String,
     /// The request headers.
     pub headers: HeaderMap,
-    /// The request body.
+    /// The request body, raw (a multipart upload as it came; see [`parts`](Self::parts)).
     pub body: Bytes,
-    /// Whether the request's `Authorization` signature verified.
+    /// Whether the request's signature verified: APIv3 `Authorization` (over the `meta` part of a multipart
+    /// upload), or the APIv2 `sign`.
     pub signature_valid: bool,
+}
+
+impl Recorded {
+    /// The parts of a `multipart/form-data` body, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is not `multipart/form-data` or is malformed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::{Options, util::MediaUtil};
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// let media = MediaUtil::from_bytes("a.jpg", b"JPEGDATA".to_vec());
+    /// sandbox.client()?.chain("v3/merchant/media/upload").post(Options::new().body(media.stream()))?;
+    /// let parts = sandbox.requests()[0].parts()?;
+    /// assert_eq!((parts[0].name.as_str(), &parts[0].body[..]), ("meta", media.meta().as_bytes()));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn parts(&self) -> Result<Vec<Part>> {
+        let boundary = multipart::boundary(&self.headers)
+            .ok_or_else(|| Error::decode("The recorded request is not multipart/form-data."))?;
+        multipart::parse(&boundary, &self.body)
+            .map_err(|why| Error::decode(format!("The recorded multipart body is malformed: {why}")))
+    }
 }
 
 /// A running fake gateway bound to `127.0.0.1:<random port>`, on its own thread and runtime (so `#[test]` and
 /// `#[tokio::test]` can both use it). Dropping it stops the server.
 ///
 /// APIv3 routes: `GET /v3/marketing/favor/stocks/{stock_id}`, `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`,
-/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`; any other `/v3/` path
-/// answers a signed 404 naming the route, and a request whose signature does not verify a signed 401 `SIGN_ERROR`.
+/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`, and the media uploads
+/// `POST /v3/merchant/media/upload` and `POST /v3/merchant-service/images/upload` (`{"media_id":…}`; the meta's
+/// `sha256` must match the file part, else a signed 400 `PARAM_ERROR`); any other `/v3/` path answers a signed 404
+/// naming the route, and a request whose signature does not verify a signed 401 `SIGN_ERROR`. As the real
+/// gateway, a `multipart/form-data` request is signed over its `meta` part.
 ///
-/// APIv2 (every other path): the request `sign` (MD5 or HMAC-SHA256 with [`SECRET`]) and `mch_id` are checked;
-/// `POST /mmpaymkttransfers/query_coupon_stock` answers signed XML; a bad sign or an unknown route answers
+/// APIv2 (every other path): the request `sign` (MD5 or HMAC-SHA256 with [`SECRET`]) and `mch_id` are checked,
+/// over the XML fields, the GET query, or the text fields of a multipart form;
+/// `POST /mmpaymkttransfers/query_coupon_stock` answers signed XML, `POST /secapi/mch/uploadmedia` a signed
+/// `media_id` once `media_hash` matches the `media` part's MD5; a bad sign or an unknown route answers
 /// `return_code=FAIL` like the real gateway.
 ///
 /// # Examples

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::Recorded;
 use super::keys;
+use super::multipart::{self, Part};
 use crate::crypto::{Rsa, RsaKey};
 use crate::error::Result;
 use crate::formatter::Formatter;
@@ -38,8 +39,9 @@ impl State {
     /// Handles one request completely: `/v3/…` as APIv3, everything else as APIv2.
     pub(crate) fn handle(&self, method: Method, target: String, headers: HeaderMap, body: Bytes) -> Answer {
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let parts = multipart::boundary(&headers).map(|b| multipart::parse(&b, &body));
         if !path.starts_with("/v3/") {
-            let (valid, xml) = super::v2::handle(&method, path, query, &body);
+            let (valid, xml) = super::v2::handle(&method, path, query, &body, parts.as_ref());
             self.record(&method, &target, headers, &body, valid);
             let mut headers = HeaderMap::new();
             headers.insert(
@@ -52,14 +54,38 @@ impl State {
                 body: Bytes::from(xml),
             };
         }
-        let check = self.check_signature(&method, &target, &headers, &body);
+        // Like the real gateway, a multipart upload is signed over its `meta` part, not over the whole body.
+        let signed = match &parts {
+            None => Ok(body.clone()),
+            Some(Ok(parts)) => parts
+                .iter()
+                .find(|p| p.name == "meta")
+                .map(|p| p.body.clone())
+                .ok_or_else(|| "the multipart body has no `meta` part".to_owned()),
+            Some(Err(why)) => Err(format!("malformed multipart body: {why}")),
+        };
+        let signed = match signed {
+            Ok(signed) => signed,
+            Err(why) => {
+                self.record(&method, &target, headers, &body, false);
+                return self.signed(
+                    StatusCode::BAD_REQUEST,
+                    json!({ "code": "PARAM_ERROR", "message": why }).to_string(),
+                );
+            }
+        };
+        let check = self.check_signature(&method, &target, &headers, &signed);
         self.record(&method, &target, headers, &body, check.is_ok());
+        let parts = match &parts {
+            Some(Ok(parts)) => Some(parts.as_slice()),
+            _ => None,
+        };
         let (status, value) = match check {
             Err(why) => (
                 StatusCode::UNAUTHORIZED,
                 json!({ "code": "SIGN_ERROR", "message": why }),
             ),
-            Ok(()) => route(&method, &target, &body),
+            Ok(()) => route(&method, &target, &body, parts),
         };
         self.signed(status, value.to_string())
     }
@@ -146,8 +172,8 @@ impl State {
     }
 }
 
-/// The canned endpoints.
-fn route(method: &Method, target: &str, body: &[u8]) -> (StatusCode, Value) {
+/// The canned endpoints; `parts` is the body read as `multipart/form-data`, when it is one.
+fn route(method: &Method, target: &str, body: &[u8], parts: Option<&[Part]>) -> (StatusCode, Value) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let param = |name: &str| {
         query
@@ -182,6 +208,14 @@ fn route(method: &Method, target: &str, body: &[u8]) -> (StatusCode, Value) {
             _ => (
                 StatusCode::BAD_REQUEST,
                 json!({ "code": "PARAM_ERROR", "message": "body must be a JSON object" }),
+            ),
+        },
+        ("POST", ["v3", "merchant", "media", "upload"] | ["v3", "merchant-service", "images", "upload"]) => match parts
+        {
+            Some(parts) => super::media::v3_upload(parts),
+            None => (
+                StatusCode::BAD_REQUEST,
+                json!({ "code": "PARAM_ERROR", "message": "an upload must be a multipart/form-data body" }),
             ),
         },
         ("GET", ["v3", "pay", "transactions", "id", transaction_id]) => (

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -13,6 +13,9 @@ use tokio::sync::oneshot;
 
 use super::routes::State;
 use crate::error::{Error, Result};
+
+/// The largest request body the sandbox reads; a larger one is answered `413` unread.
+const MAX_REQUEST_BODY: usize = 16 << 20;
 
 /// The server thread; dropping stops it.
 pub(crate) struct Running {
@@ -76,7 +79,14 @@ async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
 ) -> std::result::Result<hyper::Response<Full<Bytes>>, hyper::Error> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await?.to_bytes();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"request body too large or unreadable")));
+            *resp.status_mut() = hyper::StatusCode::PAYLOAD_TOO_LARGE;
+            return Ok(resp);
+        }
+    };
     let target = parts
         .uri
         .path_and_query()

@@ -4,6 +4,7 @@ use http::Method;
 use serde_json::{Map, Value, json};
 
 use super::keys::{MCHID, SECRET};
+use super::multipart::Part;
 use crate::crypto::Hash;
 use crate::formatter::Formatter;
 use crate::transformer::Transformer;
@@ -26,16 +27,27 @@ fn sign_of(data: &Map<String, Value>, sign_type: &str) -> Option<String> {
     crate::v2::sign_fields(sign_type, data, SECRET).ok()
 }
 
-/// Handles one APIv2 request: `(sign verified, XML answer)`.
-pub(crate) fn handle(method: &Method, path: &str, query: &str, body: &[u8]) -> (bool, String) {
-    let data = data_of(method, query, body);
+/// Handles one APIv2 request: `(sign verified, XML answer)`. `parts` is the body read as `multipart/form-data`
+/// when it is one: its text fields are the signed data.
+pub(crate) fn handle(
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    parts: Option<&Result<Vec<Part>, String>>,
+) -> (bool, String) {
+    let fail = |msg: String| Transformer::to_xml(&json!({ "return_code": "FAIL", "return_msg": msg }));
+    let (data, parts) = match parts {
+        None => (data_of(method, query, body), &[][..]),
+        Some(Ok(parts)) => (super::media::v2_fields(parts), parts.as_slice()),
+        Some(Err(why)) => return (false, fail(format!("sandbox: malformed multipart body: {why}"))),
+    };
     let sign_type = data
         .get("sign_type")
         .and_then(Value::as_str)
         .unwrap_or(Hash::ALGO_MD5)
         .to_owned();
     let valid = crate::notify::v2::check_sign(&data, SECRET).is_ok();
-    let fail = |msg: String| Transformer::to_xml(&json!({ "return_code": "FAIL", "return_msg": msg }));
     if !valid {
         return (
             false,
@@ -57,6 +69,10 @@ pub(crate) fn handle(method: &Method, path: &str, query: &str, body: &[u8]) -> (
             "coupon_stock_status": "4", "coupon_total": "100", "is_send_num": "0",
             "begin_time": "1943787483", "end_time": "1943787484", "create_time": "1943787420",
         }),
+        ("POST", "/secapi/mch/uploadmedia") => match super::media::v2_upload(&data, parts) {
+            Ok(answer) => answer,
+            Err(why) => return (true, fail(why)),
+        },
         _ => return (true, fail(format!("sandbox: no APIv2 route for {method} {path}"))),
     };
     if let Value::Object(map) = &mut answer {

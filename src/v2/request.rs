@@ -1,7 +1,9 @@
 //! The APIv2 request transform (wechatpay-php's `ClientXmlTrait::transformRequest`): data from `xml` (or the GET query), the mch-id guard,
-//! `nonce_str`, the `sign`, then an XML body or a signed query. Pure: no I/O.
+//! `nonce_str`, the `sign`, then an XML body or a signed query. A prepared multipart body (the
+//! `secapi/mch/uploadmedia` form, already signed) is sent as it is, as PHP's recipe that removes the transform.
+//! Pure: no I/O.
 
-use bytes::Bytes;
+use crate::body::Body;
 use http::Method;
 use serde_json::{Map, Value};
 use url::Url;
@@ -18,7 +20,7 @@ use crate::transformer::Transformer;
 #[derive(Debug)]
 pub(crate) struct Prepared {
     pub(crate) url: Url,
-    pub(crate) body: Bytes,
+    pub(crate) body: Body,
 }
 
 /// Transforms an APIv2 request. `secret` is `None` when the client has no APIv2 key.
@@ -31,6 +33,12 @@ pub(crate) fn prepare(
     nonce: impl FnOnce() -> Result<String>,
 ) -> Result<Prepared> {
     let secret = secret.ok_or_else(|| Error::config("APIv2 calls need the APIv2 key: set `secret` on the Builder."))?;
+    if let Some(body) = opts.body.as_ref().filter(|b| b.is_multipart()) {
+        return Ok(Prepared {
+            url,
+            body: body.clone(),
+        });
+    }
     let mut data = data_of(method, &url, opts)?;
     guard_mchid(mchid, &data)?;
     let sign_type = data
@@ -48,12 +56,12 @@ pub(crate) fn prepare(
         url.set_query(if query.is_empty() { None } else { Some(&query) });
         Ok(Prepared {
             url,
-            body: Bytes::new(),
+            body: Body::default(),
         })
     } else {
         Ok(Prepared {
             url,
-            body: Bytes::from(Transformer::to_xml(&Value::Object(data))),
+            body: Body::from(Transformer::to_xml(&Value::Object(data))),
         })
     }
 }
