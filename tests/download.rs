@@ -57,9 +57,12 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// How a run went: its label, its result, and what the file or the writer holds (`None`: no file).
+type Run = (&'static str, wechatpay::Result<Summary>, Option<Vec<u8>>);
+
 /// One download run four ways: blocking and async, into a file and into a writer. Each result comes with what
 /// ended up in the file or the writer (`None`: no file).
-fn four_ways(download: &Download, dir: &Path) -> Vec<(&'static str, wechatpay::Result<Summary>, Option<Vec<u8>>)> {
+fn four_ways(download: &Download, dir: &Path) -> Vec<Run> {
     let rt = runtime();
     let mut out = Vec::new();
     let path = dir.join("bill.csv");

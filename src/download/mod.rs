@@ -146,7 +146,7 @@ impl Download {
             config: node.config().clone(),
             target: Target::V2 {
                 path: node.pathname().to_owned(),
-                opts,
+                opts: Box::new(opts),
             },
             bill: None,
             gunzip,

@@ -27,7 +27,7 @@ pub(crate) enum Target {
     /// The second step of an APIv3 bill: GET this URL (absolute, or relative to the base URI) as given.
     V3 { url: String },
     /// An APIv2 download: POST the node's path with these options (the `xml` fields) through the APIv2 signing.
-    V2 { path: String, opts: Options },
+    V2 { path: String, opts: Box<Options> },
 }
 
 /// An opened download: the body still to read, with any bytes read ahead to sniff it.
