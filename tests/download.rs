@@ -218,6 +218,10 @@ fn a_4xx_answer_is_a_status_error_that_keeps_wechats_json() {
     let client = v2_client(&base(&server));
     let bill = Bill::new("v3/billdownload/file?token=t", "SHA1", sha1_hex(BILL));
     for err in fails_everywhere(&Download::bill(&client, &bill), ErrorKind::Status) {
+        assert!(
+            !err.to_string().contains("token=t"),
+            "the token stays out of messages: {err}"
+        );
         let resp = err.response().expect("the answer is kept");
         assert_eq!(resp.status(), 400);
         assert_eq!(resp.text(), body);
@@ -330,6 +334,19 @@ fn an_apiv2_xml_error_document_is_a_typed_error_and_leaves_no_file() {
         );
         assert_eq!(err.response().expect("kept").text(), doc);
     }
+}
+
+#[test]
+fn a_bill_needs_an_apiv3_client() {
+    let server = mockito::Server::new();
+    let v2_only = wechatpay::Builder::new()
+        .mchid(MCHID)
+        .secret(SECRET)
+        .base_uri(base(&server))
+        .build()
+        .expect("client");
+    let bill = Bill::unchecked("v3/billdownload/file?token=t");
+    fails_everywhere(&Download::bill(&v2_only, &bill), ErrorKind::Config);
 }
 
 #[test]

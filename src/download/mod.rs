@@ -29,6 +29,10 @@
 //! and renames it into place only when everything checked out. A writer given to [`Download::to_writer`] may
 //! have received part of the bill before the error: discard what it holds.
 //!
+//! Downloads answer the file or an error: redirects are not followed (a 3xx is an
+//! [`ErrorKind::Status`](crate::ErrorKind::Status) error), and the `http_errors` / `allow_redirects` options do
+//! not apply. Error messages never show a bill's `token`.
+//!
 //! The client's timeouts apply: `read_timeout` (default 60 s) ends a stalled body, and the overall `timeout`, when
 //! set, bounds the whole download, so size it for large bills.
 //!

@@ -82,7 +82,12 @@ async fn open_v3(config: &Config, clients: &Clients, url: &str) -> Result<Body> 
         timeout: None,
     };
     let stream = transport::open(&clients.plain, out).await?;
-    let stream = check_status(&Method::GET, &url, stream).await?;
+    // Error messages name the URL without its `token`, a short-lived download credential.
+    let mut shown = url;
+    if shown.query().is_some() {
+        shown.set_query(Some("[redacted]"));
+    }
+    let stream = check_status(&Method::GET, &shown, stream).await?;
     Ok(Body { stream, ahead: None })
 }
 

@@ -235,6 +235,12 @@ impl Part {
         self.tmp.persist(&dest).map_err(|e| {
             Error::io(format!("Cannot move the bill into `{}`: {}.", dest.display(), e.error)).with_source(e.error)
         })?;
+        // Best effort: make the rename itself durable (directories cannot be opened for syncing everywhere).
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
         Ok(())
     }
 }

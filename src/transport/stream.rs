@@ -29,7 +29,11 @@ pub(crate) async fn open(client: &reqwest::Client, req: Outgoing) -> Result<Stre
     if !req.body.is_empty() {
         builder = builder.body(req.body);
     }
-    let mut inner = within(deadline, async { builder.send().await.map_err(transport_error) }).await?;
+    // Errors leave the URL out: a bill's URL carries its download token.
+    let mut inner = within(deadline, async {
+        builder.send().await.map_err(|e| transport_error(e.without_url()))
+    })
+    .await?;
     Ok(Streaming {
         status: inner.status(),
         headers: std::mem::take(inner.headers_mut()),
@@ -49,7 +53,10 @@ impl Streaming {
     /// A connection closed before the announced length is an error here, not an end.
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>> {
         let inner = &mut self.inner;
-        within(self.deadline, async { inner.chunk().await.map_err(transport_error) }).await
+        within(self.deadline, async {
+            inner.chunk().await.map_err(|e| transport_error(e.without_url()))
+        })
+        .await
     }
 
     /// Reads at most `max` bytes of the rest of the body (an error answer kept for the caller) into a
