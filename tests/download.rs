@@ -129,6 +129,31 @@ fn a_plain_bill_downloads_four_ways_with_a_signed_request_and_the_token_untouche
 }
 
 #[test]
+fn blocking_downloads_work_inside_a_tokio_runtime() {
+    let mut server = mockito::Server::new();
+    let mock = bill_mock(&mut server, BILL.to_vec()).expect(1);
+    let client = v2_client(&base(&server));
+    let bill = Bill::new(format!("v3/billdownload/file?token={TOKEN}"), "SHA1", sha1_hex(BILL));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let written = rt
+        .block_on(async move {
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                Download::bill(&client, &bill).to_writer(&mut out).map(|_| out)
+            })
+            .await
+        })
+        .expect("task")
+        .expect("download");
+    assert_eq!(written, BILL);
+    mock.assert();
+}
+
+#[test]
 fn a_gzip_bill_is_gunzipped_on_the_fly_and_its_digest_covers_the_plain_bill() {
     let mut server = mockito::Server::new();
     let gz = gzip(BILL);
