@@ -39,8 +39,10 @@ pub enum ErrorKind {
     Rejected(V2Rejection),
     /// A key could not be loaded or a cryptographic operation failed.
     Crypto,
-    /// A body could not be decoded (JSON, XML) or encoded.
+    /// A body could not be decoded (JSON, XML, gzip) or encoded.
     Decode,
+    /// A local file or writer failed while a download was being saved (disk full, permission, closed pipe).
+    Io,
 }
 
 /// Which APIv3 response check failed (the checks of wechatpay-php's `ClientJsonTrait` verifier).
@@ -65,6 +67,9 @@ pub enum VerifyFailure {
     BadSignature,
     /// The signature starts with `WECHATPAY/SIGNTEST/`: WeChat Pay's deliberate probe of the verifier.
     ProbeSignature,
+    /// Content differs from the digest WeChat Pay announced for it (a bill's `hash_value`, an overseas
+    /// statement's `Wechatpay-Statement-Sha1`).
+    DigestMismatch,
 }
 
 /// Why an APIv2 response was rejected (the checks of wechatpay-php's `ClientXmlTrait::transformResponse`).
@@ -143,6 +148,10 @@ impl Error {
 
     pub(crate) fn transport(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Transport, message)
+    }
+
+    pub(crate) fn io(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Io, message)
     }
 
     pub(crate) fn verify(failure: VerifyFailure, message: impl Into<String>) -> Self {

@@ -9,6 +9,7 @@ mod client;
 mod clock;
 mod config;
 pub mod crypto;
+pub mod download;
 mod error;
 mod formatter;
 mod hooks;

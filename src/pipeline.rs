@@ -49,7 +49,12 @@ pub(crate) async fn execute(
 
 /// Default headers, then client-level, then a multipart body's `Content-Type`, then per-request ones
 /// (case-insensitive replacement).
-fn headers(config: &Config, opts: &Options, accept: &'static str, content_type: &'static str) -> Result<HeaderMap> {
+pub(crate) fn headers(
+    config: &Config,
+    opts: &Options,
+    accept: &'static str,
+    content_type: &'static str,
+) -> Result<HeaderMap> {
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(http::header::ACCEPT, HeaderValue::from_static(accept));
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -168,14 +173,7 @@ async fn send_following(
     let mut hops = 0;
     loop {
         if let Some(v3) = v3 {
-            let target = target(&ex.url);
-            let auth = v3
-                .signer
-                .authorization(&SignContext::new(&ex.method, &target, ex.body.signed()))?;
-            let mut auth = HeaderValue::from_str(&auth)
-                .map_err(|e| Error::invalid("The signer produced an invalid `Authorization` header.").with_source(e))?;
-            auth.set_sensitive(true);
-            ex.headers.insert(http::header::AUTHORIZATION, auth);
+            authorize(v3, &ex.method, &ex.url, ex.body.signed(), &mut ex.headers)?;
         }
         let out = Outgoing {
             method: ex.method.clone(),
@@ -217,6 +215,17 @@ async fn send_following(
     }
 }
 
+/// Signs one APIv3 request with the client's signer and sets its `Authorization` header (marked sensitive).
+pub(crate) fn authorize(v3: &V3, method: &Method, url: &Url, body: &[u8], headers: &mut HeaderMap) -> Result<()> {
+    let target = target(url);
+    let auth = v3.signer.authorization(&SignContext::new(method, &target, body))?;
+    let mut auth = HeaderValue::from_str(&auth)
+        .map_err(|e| Error::invalid("The signer produced an invalid `Authorization` header.").with_source(e))?;
+    auth.set_sensitive(true);
+    headers.insert(http::header::AUTHORIZATION, auth);
+    Ok(())
+}
+
 fn redirect_target(url: &Url, resp: &Response) -> Option<Url> {
     let location = resp.headers().get(http::header::LOCATION)?.to_str().ok()?;
     url.join(location).ok()
@@ -224,7 +233,7 @@ fn redirect_target(url: &Url, resp: &Response) -> Option<Url> {
 
 /// Guzzle's `RequestException::create` text: ``Client error: `GET url` resulted in a `404 Not Found` response:``
 /// followed by the first 120 bytes of a printable body.
-fn status_error(method: &Method, url: &Url, resp: Response) -> Error {
+pub(crate) fn status_error(method: &Method, url: &Url, resp: Response) -> Error {
     let status = resp.status();
     let label = if status.is_client_error() {
         "Client error"

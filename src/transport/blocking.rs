@@ -78,4 +78,17 @@ impl BlockingRuntime {
         rx.recv()
             .map_err(|_| Error::transport("The blocking runtime thread dropped the request."))?
     }
+
+    /// Starts `make(client)` on the runtime thread without waiting for it: the job reports through channels of
+    /// its own (the streamed downloads hand their body over this way, chunk by chunk).
+    pub(crate) fn spawn<F, Fut>(&self, make: F) -> Result<()>
+    where
+        F: FnOnce(Clients) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let job: Job = Box::new(move |clients| Box::pin(make(clients)));
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::transport("The blocking runtime thread has stopped."))
+    }
 }

@@ -1,8 +1,9 @@
-//! The only code that touches sockets: one `send` shared by both modes, the reqwest client settings, and the
-//! blocking mode's private runtime thread.
+//! The only code that touches sockets: one `send` shared by both modes, the streaming `open` of downloads, the
+//! reqwest client settings, and the blocking mode's private runtime thread.
 
 mod blocking;
 mod identity;
+mod stream;
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -17,6 +18,7 @@ use crate::response::Response;
 
 pub(crate) use blocking::BlockingRuntime;
 pub(crate) use identity::{merchant_identity, merchant_pkcs12};
+pub(crate) use stream::{Streaming, open};
 
 /// How the HTTP clients are built; kept so the blocking thread can build its own client with the same settings.
 #[derive(Clone, Debug)]
