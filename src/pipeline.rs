@@ -128,13 +128,7 @@ async fn execute_v3(
 }
 
 async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url, opts: Options) -> Result<Response> {
-    let http = if opts.security {
-        clients.security.as_ref().ok_or_else(|| {
-            Error::config("`security: true` needs the merchant TLS certificate: set `merchant_cert` on the Builder.")
-        })?
-    } else {
-        &clients.plain
-    };
+    let http = clients.for_call(opts.security)?;
     let secret = config.secret.as_ref().map(|s| s.expose());
     let nonce = || crate::clock::next_nonce(config.nonce.as_ref());
     let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, &opts, nonce)?;

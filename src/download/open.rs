@@ -98,13 +98,7 @@ async fn open_v2(config: &Config, clients: &Clients, path: &str, opts: &Options)
             "`{path}` is not an APIv2 path: APIv2 downloads go through `client.v2()` (e.g. `v2/pay/downloadbill`)."
         )));
     }
-    let http = if opts.security {
-        clients.security.as_ref().ok_or_else(|| {
-            Error::config("`security: true` needs the merchant TLS certificate: set `merchant_cert` on the Builder.")
-        })?
-    } else {
-        &clients.plain
-    };
+    let http = clients.for_call(opts.security)?;
     let secret = config.secret.as_ref().map(|s| s.expose());
     let nonce = || crate::clock::next_nonce(config.nonce.as_ref());
     let prepared = crate::v2::prepare(&config.mchid, secret, &Method::POST, routed.url, opts, nonce)?;

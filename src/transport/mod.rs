@@ -41,6 +41,18 @@ pub(crate) struct Clients {
     pub(crate) security: Option<reqwest::Client>,
 }
 
+impl Clients {
+    /// The client for an APIv2 call: the one presenting the merchant certificate when `security` is asked for.
+    pub(crate) fn for_call(&self, security: bool) -> Result<&reqwest::Client> {
+        if !security {
+            return Ok(&self.plain);
+        }
+        self.security.as_ref().ok_or_else(|| {
+            Error::config("`security: true` needs the merchant TLS certificate: set `merchant_cert` on the Builder.")
+        })
+    }
+}
+
 impl Settings {
     /// The clients of one runtime: the plain one, and the one presenting the merchant identity when configured.
     pub(crate) fn build_clients(&self, plain: Option<reqwest::Client>) -> Result<Clients> {
