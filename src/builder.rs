@@ -19,6 +19,10 @@ use crate::transport::{Settings, Transport};
 
 /// The production gateway.
 pub(crate) const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
+/// Default deadline of one whole call. wechatpay-go gives every request 30 s (`consts.DefaultTimeout`);
+/// wechatpay-java relies on OkHttp's 10 s connect / read / write timeouts, each restarting, with no overall one;
+/// wechatpay-php (Guzzle) and wechatpay-node (axios) set none at all.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on a response body (bill files included).
 const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 
@@ -89,7 +93,7 @@ impl Default for Builder {
             settings: Settings {
                 connect_timeout: Some(Duration::from_secs(10)),
                 read_timeout: Some(Duration::from_secs(60)),
-                timeout: None,
+                timeout: Some(DEFAULT_TIMEOUT),
                 proxy: None,
                 max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
                 identity: None,
@@ -245,7 +249,11 @@ impl Builder {
         self
     }
 
-    /// Overall timeout of every request (default: none; see [`read_timeout`](Builder::read_timeout)).
+    /// The deadline of every call, from sending the request to the last byte of the answer, redirects included
+    /// (default 30 s, wechatpay-go's default; wechatpay-php and wechatpay-node have none, wechatpay-java only
+    /// restarting per-read timeouts). A call past it fails with `ErrorKind::Transport` and `is_timeout()`. The
+    /// per-request option `timeout` replaces it for one call. Streamed downloads ([`crate::download`]) are
+    /// exempt: a large bill may take minutes; [`read_timeout`](Builder::read_timeout) still ends a stalled one.
     ///
     /// # Examples
     ///
@@ -271,7 +279,9 @@ impl Builder {
         self
     }
 
-    /// Longest wait for any single read from the server (default 60 s), so a stalled server cannot hang a call.
+    /// Longest wait for any single read from the server (default 60 s). It restarts on every byte received, so a
+    /// server trickling one byte at a time is not stopped by it: the call deadline ([`timeout`](Builder::timeout))
+    /// bounds the whole call.
     ///
     /// # Examples
     ///

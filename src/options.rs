@@ -223,13 +223,16 @@ impl Options {
         self
     }
 
-    /// Overall timeout for this request (connect, send, and reading the whole body).
+    /// The deadline of this call (connect, send, redirects and reading the whole answer), replacing the client's
+    /// (`Builder::timeout`, default 30 s). `Duration::ZERO` (or `"timeout": 0` in the JSON form, as in Guzzle)
+    /// means no deadline for this call.
     ///
     /// # Examples
     ///
     /// ```
     /// let opts = wechatpay::Options::new().timeout(std::time::Duration::from_secs(5));
-    /// # let _ = opts;
+    /// let unbounded: wechatpay::Options = serde_json::json!({ "timeout": 0 }).into();
+    /// # let _ = (opts, unbounded);
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -328,8 +331,8 @@ impl Options {
             },
             "timeout" => match value.as_f64() {
                 Some(secs) if secs.is_finite() && secs > 0.0 => self.timeout = Some(Duration::from_secs_f64(secs)),
-                // Guzzle: 0 means no timeout.
-                Some(0.0) => self.timeout = None,
+                // Guzzle: 0 means no timeout (for this call, whatever the client's default).
+                Some(0.0) => self.timeout = Some(Duration::ZERO),
                 _ if value.is_null() => {}
                 _ => self.fail("The option `timeout` must be a positive number of seconds.".to_owned()),
             },

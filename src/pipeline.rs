@@ -23,7 +23,8 @@ const MAX_REDIRECTS: usize = 5;
 /// Guzzle's `BodySummarizer` length in status-error messages.
 const SUMMARY_BYTES: usize = 120;
 
-/// Runs one call: the whole of PHP's `request()` for a node.
+/// Runs one call: the whole of PHP's `request()` for a node, within the call's deadline (the `timeout` option,
+/// else the client's `timeout`; zero means none), redirects included.
 pub(crate) async fn execute(
     config: Arc<Config>,
     clients: Clients,
@@ -31,7 +32,18 @@ pub(crate) async fn execute(
     pathname: String,
     opts: Options,
 ) -> Result<Response> {
-    let routed = route(&config, &pathname, &opts)?;
+    match opts.timeout.or(config.transport.settings.timeout) {
+        Some(deadline) if !deadline.is_zero() => {
+            tokio::time::timeout(deadline, call(&config, &clients, method, &pathname, &opts))
+                .await
+                .map_err(|_| transport::elapsed(deadline))?
+        }
+        _ => call(&config, &clients, method, &pathname, &opts).await,
+    }
+}
+
+async fn call(config: &Config, clients: &Clients, method: Method, pathname: &str, opts: &Options) -> Result<Response> {
+    let routed = route(config, pathname, opts)?;
     match routed.api {
         Api::V3 => {
             let v3 = config.v3.as_ref().ok_or_else(|| {
@@ -41,9 +53,9 @@ pub(crate) async fn execute(
                     routed.url.path()
                 ))
             })?;
-            execute_v3(&config, v3, &clients.plain, method, routed.url, opts).await
+            execute_v3(config, v3, &clients.plain, method, routed.url, opts).await
         }
-        Api::V2 => execute_v2(&config, &clients, method, routed.url, opts).await,
+        Api::V2 => execute_v2(config, clients, method, routed.url, opts).await,
     }
 }
 
@@ -103,10 +115,10 @@ async fn execute_v3(
     http: &reqwest::Client,
     method: Method,
     url: Url,
-    opts: Options,
+    opts: &Options,
 ) -> Result<Response> {
-    let headers = headers(config, &opts, crate::v3::ACCEPT, crate::v3::CONTENT_TYPE)?;
-    let body = v3_body(&opts)?;
+    let headers = headers(config, opts, crate::v3::ACCEPT, crate::v3::CONTENT_TYPE)?;
+    let body = v3_body(opts)?;
     let (resp, url) = send_following(
         config,
         http,
@@ -116,7 +128,7 @@ async fn execute_v3(
             headers,
             body,
         },
-        &opts,
+        opts,
         Some(v3),
     )
     .await?;
@@ -127,19 +139,19 @@ async fn execute_v3(
     }
 }
 
-async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url, opts: Options) -> Result<Response> {
+async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url, opts: &Options) -> Result<Response> {
     let http = clients.for_call(opts.security)?;
     let secret = config.secret.as_ref().map(|s| s.expose());
     let nonce = || crate::clock::next_nonce(config.nonce.as_ref());
-    let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, &opts, nonce)?;
-    let headers = headers(config, &opts, crate::v2::ACCEPT, crate::v2::CONTENT_TYPE)?;
+    let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, opts, nonce)?;
+    let headers = headers(config, opts, crate::v2::ACCEPT, crate::v2::CONTENT_TYPE)?;
     let exchange = Exchange {
         method,
         url: prepared.url,
         headers,
         body: prepared.body,
     };
-    let (resp, url) = send_following(config, http, exchange, &opts, None).await?;
+    let (resp, url) = send_following(config, http, exchange, opts, None).await?;
     match crate::v2::check(url.path(), &resp, secret.unwrap_or_default()) {
         Ok(()) => Ok(resp),
         Err(e) => Err(e.with_response(resp)),
@@ -174,7 +186,8 @@ async fn send_following(
             url: ex.url.clone(),
             headers: ex.headers.clone(),
             body: ex.body.bytes(),
-            timeout: opts.timeout,
+            // the call's deadline covers every hop (see `execute`)
+            timeout: None,
         };
         let resp = transport::send(http, out, max_body).await?;
         if resp.status().is_redirection() && opts.allow_redirects {

@@ -266,3 +266,59 @@ fn debug_and_display_never_show_secrets() {
     }
     assert!(format!("{client:?}").contains(MCHID));
 }
+
+/// A server that answers each of `calls` requests after `delay`, dribbling its body `gap` apart byte by byte.
+fn slow_server(calls: usize, delay: Duration, gap: Duration) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        for _ in 0..calls {
+            let Ok((mut s, _)) = listener.accept() else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            std::thread::sleep(delay);
+            let body = b"0123456789";
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            for byte in body {
+                std::thread::sleep(gap);
+                if s.write_all(&[*byte]).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (format!("http://{addr}/"), handle)
+}
+
+#[test]
+fn a_trickling_server_cannot_outlast_the_call_deadline() {
+    // a byte every 200 ms keeps the 60 s read timeout happy for ever; the 1 s call deadline ends the call
+    let (base, handle) = slow_server(2, Duration::ZERO, Duration::from_millis(200));
+    let client = builder(&base).timeout(Duration::from_secs(1)).build().unwrap();
+    // an unverified path, so that a complete answer would be accepted
+    for (mode, result) in both(&client.chain("v3/billdownload/file"), "GET", ()) {
+        let err = result.expect_err(mode);
+        assert_eq!(err.kind(), ErrorKind::Transport, "{mode}: {err}");
+        assert!(err.is_timeout(), "{mode}: {err:?}");
+        assert!(err.to_string().contains("timed out after 1s"), "{mode}: {err}");
+    }
+    handle.join().unwrap();
+}
+
+#[test]
+fn a_zero_timeout_option_lifts_the_call_deadline_for_one_call() {
+    let (base, handle) = slow_server(4, Duration::from_millis(600), Duration::ZERO);
+    let client = builder(&base).timeout(Duration::from_millis(300)).build().unwrap();
+    let node = client.chain("v3/billdownload/file");
+    for (mode, result) in both(&node, "GET", ()) {
+        assert!(result.expect_err(mode).is_timeout(), "{mode}");
+    }
+    for (mode, result) in both(&node, "GET", json!({ "timeout": 0 })) {
+        assert_eq!(result.expect(mode).body(), b"0123456789", "{mode}");
+    }
+    handle.join().unwrap();
+}

@@ -33,8 +33,9 @@
 //! [`ErrorKind::Status`](crate::ErrorKind::Status) error), and the `http_errors` / `allow_redirects` options do
 //! not apply. Error messages never show a bill's `token`.
 //!
-//! The client's timeouts apply: `read_timeout` (default 60 s) ends a stalled body, and the overall `timeout`, when
-//! set, bounds the whole download, so size it for large bills.
+//! Downloads are exempt from the client's call deadline (`Builder::timeout`, made for API calls; a large bill
+//! may take minutes): `connect_timeout` and `read_timeout` (default 60 s, restarting on every read) end a
+//! refused or stalled download, and an APIv2 download's `timeout` option bounds the whole of it.
 //!
 //! # Examples
 //!

@@ -107,7 +107,7 @@ async fn open_v2(config: &Config, clients: &Clients, path: &str, opts: &Options)
         url: prepared.url.clone(),
         headers: headers(config, opts, crate::v2::ACCEPT, crate::v2::CONTENT_TYPE)?,
         body: prepared.body.bytes(),
-        timeout: opts.timeout,
+        timeout: opts.timeout.filter(|t| !t.is_zero()),
     };
     let stream = transport::open(http, out).await?;
     let mut stream = check_status(&Method::POST, &prepared.url, stream).await?;

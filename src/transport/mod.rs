@@ -25,6 +25,7 @@ pub(crate) use stream::{Streaming, open};
 pub(crate) struct Settings {
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
+    /// The deadline of one whole call (redirects included), applied by the pipeline; downloads are exempt.
     pub(crate) timeout: Option<Duration>,
     pub(crate) proxy: Option<reqwest::Proxy>,
     pub(crate) max_response_size: usize,
@@ -77,9 +78,6 @@ impl Settings {
         }
         if let Some(t) = self.read_timeout {
             b = b.read_timeout(t);
-        }
-        if let Some(t) = self.timeout {
-            b = b.timeout(t);
         }
         if let Some(p) = &self.proxy {
             b = b.proxy(p.clone());
@@ -168,12 +166,15 @@ pub(crate) async fn send(client: &reqwest::Client, req: Outgoing, max_body: usiz
         Ok(Response::new(status, headers, body))
     };
     let resp = match req.timeout {
-        Some(t) => tokio::time::timeout(t, work)
-            .await
-            .map_err(|_| Error::transport(format!("The request timed out after {:?}.", t)).with_source(Elapsed))??,
+        Some(t) => tokio::time::timeout(t, work).await.map_err(|_| elapsed(t))??,
         None => work.await?,
     };
     Ok(resp.with_url(url))
+}
+
+/// The error of a call or download that ran past its deadline (`Error::is_timeout` is true).
+pub(crate) fn elapsed(deadline: Duration) -> Error {
+    Error::transport(format!("The request timed out after {deadline:?}.")).with_source(Elapsed)
 }
 
 fn too_large(max: usize) -> Error {

@@ -7,8 +7,8 @@ use http::{HeaderMap, StatusCode};
 use tokio::time::Instant;
 use url::Url;
 
-use super::{Outgoing, transport_error};
-use crate::error::{Elapsed, Error, Result};
+use super::{Outgoing, elapsed, transport_error};
+use crate::error::Result;
 use crate::response::Response;
 
 /// An answer whose body has not been read yet.
@@ -87,9 +87,7 @@ async fn within<T>(
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
     match deadline {
-        Some((at, t)) => tokio::time::timeout_at(at, work)
-            .await
-            .map_err(|_| Error::transport(format!("The request timed out after {t:?}.")).with_source(Elapsed))?,
+        Some((at, t)) => tokio::time::timeout_at(at, work).await.map_err(|_| elapsed(t))?,
         None => work.await,
     }
 }
