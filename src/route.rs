@@ -109,6 +109,13 @@ pub(crate) fn route(config: &Config, pathname: &str, opts: &Options) -> Result<R
     let mut url = base
         .join(relative)
         .map_err(|e| Error::invalid(format!("Cannot resolve `{relative}` against `{base}`.")).with_source(e))?;
+    // `a:b` reads as an absolute URL of scheme `a`, as in PHP; only HTTP can be sent (and signed)
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(Error::invalid(format!(
+            "`{relative}` resolves to `{url}`, which is not an http(s) URL: a path segment cannot contain `:` \
+             before its first `/`."
+        )));
+    }
     match &opts.query {
         Some(Query::Map(map)) => {
             let q = crate::query::build_query(map);

@@ -333,3 +333,16 @@ fn invalid_options_are_reported_before_anything_is_sent() {
         assert_eq!(err.kind(), wechatpay::ErrorKind::InvalidArgument, "{bad}");
     }
 }
+
+#[test]
+fn a_path_that_reads_as_another_scheme_is_refused_before_sending() {
+    let client = support::client("https://api.mch.weixin.qq.com/");
+    // `A:A` normalises to `a:a`, an absolute URL of scheme `a` (PHP resolves it the same way): nothing to send
+    let err = client.chain("A:A").resolve(()).unwrap_err();
+    assert_eq!(err.kind(), wechatpay::ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("not an http(s) URL"), "{err}");
+    let err = client.chain("A:A").get(()).unwrap_err();
+    assert_eq!(err.kind(), wechatpay::ErrorKind::InvalidArgument);
+    // a colon after the first slash is an ordinary path character
+    assert_eq!(client.chain("v3/a/b:c").resolve(()).unwrap().target(), "/v3/a/b:c");
+}
