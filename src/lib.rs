@@ -25,6 +25,7 @@ mod segment;
 mod template;
 mod transformer;
 mod transport;
+pub mod util;
 mod v2;
 pub mod v3;
 mod verbs;

@@ -142,3 +142,13 @@ impl fmt::Debug for PlatformKeys {
             .finish()
     }
 }
+
+/// The first `PUB_KEY_ID_…` entry of `keys`: the WeChat Pay public key a request announces in `Wechatpay-Serial`.
+pub(crate) fn public_key_id(keys: &PlatformKeys) -> Option<String> {
+    keys.serials().into_iter().find(|s| is_public_key_id(s))
+}
+
+/// Whether `serial` names a WeChat Pay public key rather than a platform certificate.
+pub(crate) fn is_public_key_id(serial: &str) -> bool {
+    serial.starts_with("PUB_KEY_ID_")
+}
