@@ -187,9 +187,11 @@ pub(crate) async fn fetch(
     let listing: Listing = match serde_json::from_slice(resp.body()) {
         Ok(l) => l,
         Err(e) => {
-            return Err(Error::decode("The `v3/certificates` answer is not a certificate listing.")
-                .with_source(e)
-                .with_response(resp));
+            return Err(
+                Error::decode("The `v3/certificates` answer is not a certificate listing.")
+                    .with_source(e)
+                    .with_response(resp),
+            );
         }
     };
     let mut certs = Vec::with_capacity(listing.data.len().min(16));

@@ -142,28 +142,28 @@ impl State {
 
 /// Signs `body` with `key` under `serial` (`Wechatpay-Serial`).
 fn sign(status: StatusCode, body: String, key: &RsaKey, serial: &str) -> Answer {
-        let ts = Formatter::timestamp();
-        let nonce = Formatter::nonce(32).unwrap_or_else(|_| "sandboxnonce".to_owned());
-        let message = Formatter::response(ts, &nonce, &body);
-        let signature = Rsa::sign(message.as_bytes(), key).unwrap_or_default();
-        let mut headers = HeaderMap::new();
-        let mut put = |name: &'static str, value: String| {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.insert(name, v);
-            }
-        };
-        put("content-type", "application/json".to_owned());
-        put("request-id", format!("sandbox-{nonce}"));
-        put("wechatpay-nonce", nonce);
-        put("wechatpay-serial", serial.to_owned());
-        put("wechatpay-signature", signature);
-        put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".to_owned());
-        put("wechatpay-timestamp", ts.to_string());
-        Answer {
-            status,
-            headers,
-            body: Bytes::from(body),
+    let ts = Formatter::timestamp();
+    let nonce = Formatter::nonce(32).unwrap_or_else(|_| "sandboxnonce".to_owned());
+    let message = Formatter::response(ts, &nonce, &body);
+    let signature = Rsa::sign(message.as_bytes(), key).unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
         }
+    };
+    put("content-type", "application/json".to_owned());
+    put("request-id", format!("sandbox-{nonce}"));
+    put("wechatpay-nonce", nonce);
+    put("wechatpay-serial", serial.to_owned());
+    put("wechatpay-signature", signature);
+    put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".to_owned());
+    put("wechatpay-timestamp", ts.to_string());
+    Answer {
+        status,
+        headers,
+        body: Bytes::from(body),
+    }
 }
 
 /// The canned endpoints.

@@ -224,7 +224,10 @@ impl PemUtil {
         let path = path.as_ref();
         let shown = path.display().to_string();
         let text = read_certificate_file(path).map_err(|e| {
-            Error::crypto(format!("Loading the certificate failed, please check your `{shown}` input.")).with_source(e)
+            Error::crypto(format!(
+                "Loading the certificate failed, please check your `{shown}` input."
+            ))
+            .with_source(e)
         })?;
         x509::parse_pem(&text)
             .map(|parsed| Certificate {
