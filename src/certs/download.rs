@@ -73,9 +73,9 @@ impl Downloader {
     ///
     /// ```
     /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
-    /// let certs = wechatpay::certs::Downloader::new(&sandbox.client()?).algorithm_type("SM2").download()?;
-    /// assert!(certs.is_empty()); // the sandbox has no SM2 certificate
-    /// assert!(sandbox.requests()[0].target.ends_with("?algorithm_type=SM2"));
+    /// let certs = wechatpay::certs::Downloader::new(&sandbox.client()?).algorithm_type("ALL").download()?;
+    /// assert_eq!(certs.len(), 2); // the sandbox has RSA certificates only
+    /// assert!(sandbox.requests()[0].target.ends_with("?algorithm_type=ALL"));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn algorithm_type(mut self, algorithm_type: impl Into<String>) -> Self {

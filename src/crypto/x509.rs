@@ -1,7 +1,7 @@
 //! X.509 certificate reading for `PemUtil` and the platform-certificate downloader: the serial as OpenSSL's
 //! `BN_bn2hex` prints it, the validity window, and the DER bytes. Keeps `x509-cert` inside the crypto tree.
 
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::Decode;
 
 use super::{base64_decode_strict, base64_encode};
 
@@ -35,7 +35,7 @@ pub(crate) fn parse_pem(text: &str) -> Result<Parsed, &'static str> {
     parse_der(der)
 }
 
-/// Parses one DER certificate.
+/// Parses one DER certificate (`from_der` refuses trailing bytes).
 pub(crate) fn parse_der(der: Vec<u8>) -> Result<Parsed, &'static str> {
     let cert = x509_cert::Certificate::from_der(&der).map_err(|_| "not a DER X.509 certificate")?;
     let tbs = &cert.tbs_certificate;
@@ -43,10 +43,6 @@ pub(crate) fn parse_der(der: Vec<u8>) -> Result<Parsed, &'static str> {
     let unix = |t: x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
     let not_before = unix(tbs.validity.not_before);
     let not_after = unix(tbs.validity.not_after);
-    // The round trip proves the bytes are exactly one certificate (no trailing data).
-    if cert.to_der().map_err(|_| "the certificate cannot be re-encoded")? != der {
-        return Err("the DER holds more than one certificate or is not canonical");
-    }
     Ok(Parsed {
         serial,
         not_before,

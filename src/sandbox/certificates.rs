@@ -47,17 +47,16 @@ impl Certificates {
         })
     }
 
-    /// The answer to `GET /v3/certificates?<query>`; `algorithm_type=SM2` lists nothing (there is no SM2 here).
-    pub(super) fn answer(&self, query: &str, public_key_mode: bool) -> Listing {
+    /// The answer to `GET /v3/certificates` (any `algorithm_type`: the sandbox has RSA certificates only).
+    pub(super) fn answer(&self, public_key_mode: bool) -> Listing {
         if public_key_mode {
             return Listing::Plain(
                 StatusCode::NOT_FOUND,
                 json!({ "code": "RESOURCE_NOT_EXISTS", "message": "无可用的平台证书" }),
             );
         }
-        let sm2_only = query.split('&').any(|kv| kv == "algorithm_type=SM2");
         let mut data = Vec::new();
-        for (cert, pem) in self.certs.iter().filter(|_| !sm2_only) {
+        for (cert, pem) in &self.certs {
             let nonce = Formatter::nonce(12).unwrap_or_else(|_| "sandboxnonce".to_owned());
             let Ok(ciphertext) = AesGcm::encrypt(pem, APIV3_KEY, &nonce, "certificate") else {
                 return Listing::Plain(

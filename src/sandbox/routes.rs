@@ -66,7 +66,7 @@ impl State {
                 json!({ "code": "SIGN_ERROR", "message": why }),
             ),
             Ok(()) if method == Method::GET && path == "/v3/certificates" => {
-                match self.certificates.answer(query, self.public_key_mode) {
+                match self.certificates.answer(self.public_key_mode) {
                     Listing::Certificates(list) => {
                         let key = &self.certificates.signing_key;
                         return sign(StatusCode::OK, list.to_string(), key, PLATFORM_CERT_NEW_SERIAL);
