@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, unreachable_pub, missing_docs)]
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -387,4 +389,61 @@ fn requests_announce_the_public_key_id_unless_told_otherwise() {
     cert_only_keys.insert(PLATFORM_SERIAL, Sandbox::platform_public_key().unwrap());
     cert_only.chain(node).get(opts).unwrap();
     assert_eq!(last_serial(&sandbox), [PLATFORM_SERIAL]);
+}
+
+/// Serves `body` at `GET /v3/certificates`, signed with the fixture platform key at the fixture clock.
+fn listing_server(body: &str) -> mockito::ServerGuard {
+    let mut server = mockito::Server::new();
+    let mut mock = server.mock("GET", "/v3/certificates").with_status(200).with_body(body);
+    for (n, v) in support::signed_headers(
+        &support::platform_private(),
+        support::PLATFORM_ID,
+        support::NOW,
+        "n0nce",
+        body,
+    ) {
+        mock = mock.with_header(n, &v);
+    }
+    mock.create();
+    server
+}
+
+fn listing(serial_no: &str, plaintext: &str) -> String {
+    let nonce = "0123456789ab";
+    let ciphertext = wechatpay::AesGcm::encrypt(plaintext, APIV3_KEY, nonce, "certificate").unwrap();
+    json!({ "data": [{
+        "serial_no": serial_no, "effective_time": "2025-01-01T08:00:00+08:00", "expire_time": "2035-01-01T08:00:00+08:00",
+        "encrypt_certificate": { "algorithm": "AEAD_AES_256_GCM", "nonce": nonce, "associated_data": "certificate", "ciphertext": ciphertext },
+    }]})
+    .to_string()
+}
+
+#[test]
+fn listings_that_do_not_add_up_are_refused() {
+    let merchant_cert = std::fs::read_to_string(support::fixture("keys/merchant.cert.pem")).unwrap();
+    let download = |body: &str| {
+        let server = listing_server(body);
+        let client = support::builder(&support::base(&server))
+            .apiv3_key(APIV3_KEY)
+            .build()
+            .unwrap();
+        Downloader::new(&client).download()
+    };
+    // well formed, answered under a key the client knows: accepted
+    let certs = download(&listing(support::SERIAL, &merchant_cert)).unwrap();
+    assert_eq!(certs[0].serial_no(), support::SERIAL);
+    // the listed serial must be the certificate's
+    let err = download(&listing("ABC", &merchant_cert)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Crypto);
+    assert!(err.to_string().contains("listed as `ABC`"), "{err}");
+    assert!(err.response().is_some());
+    // a plaintext that is not a certificate
+    assert_eq!(
+        download(&listing("ABC", "hello")).unwrap_err().kind(),
+        ErrorKind::Crypto
+    );
+    // not a listing at all
+    let err = download(r#"{"code":"X"}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.response().unwrap().body(), br#"{"code":"X"}"#);
 }
