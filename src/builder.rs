@@ -76,6 +76,7 @@ pub struct Builder {
     nonce: Option<NonceFn>,
     signer: Option<Arc<dyn Sign>>,
     verifier: Option<Arc<dyn Verify>>,
+    wechatpay_serial: bool,
 }
 
 impl Default for Builder {
@@ -108,6 +109,7 @@ impl Default for Builder {
             nonce: None,
             signer: None,
             verifier: None,
+            wechatpay_serial: true,
         }
     }
 }
@@ -451,6 +453,29 @@ impl Builder {
         self
     }
 
+    /// Whether every APIv3 request carries `Wechatpay-Serial: PUB_KEY_ID_…` when a WeChat Pay public key is
+    /// configured (default `true`).
+    ///
+    /// While a merchant moves from platform certificates to the WeChat Pay public key, the gateway signs each
+    /// response with the key the request's `Wechatpay-Serial` names; announcing the public-key id makes every
+    /// answer verifiable with it. The first `PUB_KEY_ID_…` entry of the platform keys is sent; a request (or a
+    /// [`header`](Builder::header)) that sets its own `Wechatpay-Serial` keeps its value. Clients with platform
+    /// certificates only send nothing. Turn it off to send no such header at all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// let client = sandbox.builder()?.wechatpay_serial_header(false).build()?;
+    /// client.chain("v3/pay/transactions/id/{transaction_id}").get(serde_json::json!({ "transaction_id": "1" }))?;
+    /// assert!(sandbox.requests()[0].headers.get("wechatpay-serial").is_none());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn wechatpay_serial_header(mut self, enabled: bool) -> Self {
+        self.wechatpay_serial = enabled;
+        self
+    }
+
     /// Validates the settings (as wechatpay-php's `Builder::factory` does) and builds the client. Starts no thread and
     /// needs no runtime.
     ///
@@ -568,6 +593,8 @@ impl Builder {
             secret: self.secret,
             apiv3_key: self.apiv3_key,
             nonce: self.nonce,
+            clock: self.clock,
+            wechatpay_serial: self.wechatpay_serial,
             base_uri,
             headers,
             transport: Transport::new(settings, async_clients),

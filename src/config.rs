@@ -7,7 +7,7 @@ use http::HeaderMap;
 use url::Url;
 
 use crate::certs::PlatformKeys;
-use crate::clock::NonceFn;
+use crate::clock::{NonceFn, SharedClock};
 use crate::hooks::{Sign, Verify};
 use crate::redact::Secret;
 use crate::transport::Transport;
@@ -23,6 +23,10 @@ pub(crate) struct Config {
     pub(crate) apiv3_key: Option<Secret>,
     /// The request nonce source; `None` for 32 random base62 characters.
     pub(crate) nonce: Option<NonceFn>,
+    /// The clock of signatures, the ±300 s check and certificate validity (injectable for tests).
+    pub(crate) clock: SharedClock,
+    /// Whether APIv3 requests announce the configured `PUB_KEY_ID_…` in `Wechatpay-Serial` (default on).
+    pub(crate) wechatpay_serial: bool,
     pub(crate) base_uri: Url,
     /// Client-level headers; they override the defaults and are overridden by per-request headers.
     pub(crate) headers: HeaderMap,

@@ -18,6 +18,8 @@ use crate::response::Response;
 use crate::route::{Api, route, target};
 use crate::transport::{self, Clients, Outgoing};
 
+/// The request header that names the key WeChat Pay should sign its answer with.
+const WECHATPAY_SERIAL: &str = "wechatpay-serial";
 /// Guzzle's default `allow_redirects.max`.
 const MAX_REDIRECTS: usize = 5;
 /// Guzzle's `BodySummarizer` length in status-error messages.
@@ -32,13 +34,16 @@ pub(crate) async fn execute(
     pathname: String,
     opts: Options,
 ) -> Result<Response> {
+    within_deadline(&config, &opts, call(&config, &clients, method, &pathname, &opts)).await
+}
+
+/// Runs `work` within the call's deadline: the `timeout` option, else the client's `timeout`; zero means none.
+async fn within_deadline<T>(config: &Config, opts: &Options, work: impl Future<Output = Result<T>>) -> Result<T> {
     match opts.timeout.or(config.transport.settings.timeout) {
-        Some(deadline) if !deadline.is_zero() => {
-            tokio::time::timeout(deadline, call(&config, &clients, method, &pathname, &opts))
-                .await
-                .map_err(|_| transport::elapsed(deadline))?
-        }
-        _ => call(&config, &clients, method, &pathname, &opts).await,
+        Some(deadline) if !deadline.is_zero() => tokio::time::timeout(deadline, work)
+            .await
+            .map_err(|_| transport::elapsed(deadline))?,
+        _ => work.await,
     }
 }
 
@@ -53,10 +58,40 @@ async fn call(config: &Config, clients: &Clients, method: Method, pathname: &str
                     routed.url.path()
                 ))
             })?;
-            execute_v3(config, v3, &clients.plain, method, routed.url, opts).await
+            let (resp, path) = send_v3(config, v3, &clients.plain, method, routed.url, opts).await?;
+            match v3.verifier.verify(&VerifyContext::new(&path, &resp)) {
+                Ok(()) => Ok(resp),
+                Err(e) => Err(e.with_response(resp)),
+            }
         }
         Api::V2 => execute_v2(config, clients, method, routed.url, opts).await,
     }
+}
+
+/// An APIv3 call whose response is handed back *unverified*, with the URL path that produced it, for a caller
+/// that verifies it itself (the certificate downloader, which must first decrypt the certificates the response
+/// carries). Everything else (signing, redirects, `http_errors`, the deadline) is as [`execute`].
+pub(crate) async fn execute_unverified(
+    config: Arc<Config>,
+    clients: Clients,
+    method: Method,
+    pathname: String,
+    opts: Options,
+) -> Result<(Response, String)> {
+    let work = async {
+        let routed = route(&config, &pathname, &opts)?;
+        let v3 = match (routed.api, config.v3.as_ref()) {
+            (Api::V3, Some(v3)) => v3,
+            _ => {
+                return Err(Error::config(format!(
+                    "`{}` needs an APIv3 client (`serial`, `privateKey`, `certs`).",
+                    routed.url.path()
+                )));
+            }
+        };
+        send_v3(&config, v3, &clients.plain, method, routed.url, &opts).await
+    };
+    within_deadline(&config, &opts, work).await
 }
 
 /// Default headers, then client-level, then a multipart body's `Content-Type`, then per-request ones
@@ -109,15 +144,23 @@ fn v3_body(opts: &Options) -> Result<Body> {
     Ok(opts.body.clone().unwrap_or_default())
 }
 
-async fn execute_v3(
+/// Signs and sends an APIv3 request; returns the response (not yet verified) and the URL path that produced it.
+async fn send_v3(
     config: &Config,
     v3: &V3,
     http: &reqwest::Client,
     method: Method,
     url: Url,
     opts: &Options,
-) -> Result<Response> {
-    let headers = headers(config, opts, crate::v3::ACCEPT, crate::v3::CONTENT_TYPE)?;
+) -> Result<(Response, String)> {
+    let mut headers = headers(config, opts, crate::v3::ACCEPT, crate::v3::CONTENT_TYPE)?;
+    if config.wechatpay_serial && !headers.contains_key(WECHATPAY_SERIAL) {
+        if let Some(id) = crate::certs::public_key_id(&v3.keys) {
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                headers.insert(WECHATPAY_SERIAL, value);
+            }
+        }
+    }
     let body = v3_body(opts)?;
     let (resp, url) = send_following(
         config,
@@ -132,11 +175,7 @@ async fn execute_v3(
         Some(v3),
     )
     .await?;
-    let path = url.path().to_owned();
-    match v3.verifier.verify(&VerifyContext::new(&path, &resp)) {
-        Ok(()) => Ok(resp),
-        Err(e) => Err(e.with_response(resp)),
-    }
+    Ok((resp, url.path().to_owned()))
 }
 
 async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url, opts: &Options) -> Result<Response> {

@@ -1,5 +1,13 @@
-//! The platform-key store: WeChat Pay platform certificates and public keys by serial (`PUB_KEY_ID_…` ids are
-//! just serials here), shared by every clone of a client and read by the APIv3 verifier.
+//! Platform keys and certificates: the store of WeChat Pay platform certificates and public keys by serial
+//! (`PUB_KEY_ID_…` ids are just serials here), shared by every clone of a client and read by the APIv3 verifier;
+//! the [`Downloader`] of platform certificates (`GET v3/certificates`) and the opt-in [`Refresher`] that keeps
+//! the store current.
+
+mod download;
+mod refresh;
+
+pub use self::download::Downloader;
+pub use self::refresh::{Refreshed, Refresher, RefresherHandle};
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -141,4 +149,14 @@ impl fmt::Debug for PlatformKeys {
             .field("serials", &self.serials())
             .finish()
     }
+}
+
+/// The first `PUB_KEY_ID_…` entry of `keys`: the WeChat Pay public key a request announces in `Wechatpay-Serial`.
+pub(crate) fn public_key_id(keys: &PlatformKeys) -> Option<String> {
+    keys.serials().into_iter().find(|s| is_public_key_id(s))
+}
+
+/// Whether `serial` names a WeChat Pay public key rather than a platform certificate.
+pub(crate) fn is_public_key_id(serial: &str) -> bool {
+    serial.starts_with("PUB_KEY_ID_")
 }

@@ -12,6 +12,7 @@ mod hash;
 mod key;
 mod load;
 mod rsa;
+pub(crate) mod x509;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

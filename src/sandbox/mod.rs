@@ -2,6 +2,7 @@
 //! public key and answers with bodies signed by its platform key, like the real gateway. For the quick start,
 //! doctests and users' own tests.
 
+mod certificates;
 mod keys;
 mod media;
 mod multipart;
@@ -20,6 +21,7 @@ use crate::client::Client;
 use crate::crypto::RsaKey;
 use crate::error::{Error, Result};
 
+pub use certificates::{PLATFORM_CERT_NEW_SERIAL, PLATFORM_CERT_OLD_SERIAL};
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 pub use multipart::Part;
 
@@ -80,11 +82,13 @@ impl Recorded {
 /// `#[tokio::test]` can both use it). Dropping it stops the server.
 ///
 /// APIv3 routes: `GET /v3/marketing/favor/stocks/{stock_id}`, `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`,
-/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`, and the media uploads
-/// `POST /v3/merchant/media/upload` and `POST /v3/merchant-service/images/upload` (`{"media_id":…}`; the meta's
-/// `sha256` must match the file part, else a signed 400 `PARAM_ERROR`); any other `/v3/` path answers a signed 404
-/// naming the route, and a request whose signature does not verify a signed 401 `SIGN_ERROR`. As the real
-/// gateway, a `multipart/form-data` request is signed over its `meta` part.
+/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`, `GET /v3/certificates`
+/// (two TEST ONLY platform certificates, [`PLATFORM_CERT_OLD_SERIAL`] and [`PLATFORM_CERT_NEW_SERIAL`], encrypted
+/// with [`APIV3_KEY`] and signed by the newer one; see [`start_public_key_mode`](Sandbox::start_public_key_mode)),
+/// and the media uploads `POST /v3/merchant/media/upload` and `POST /v3/merchant-service/images/upload`
+/// (`{"media_id":…}`; the meta's `sha256` must match the file part, else a signed 400 `PARAM_ERROR`); any other
+/// `/v3/` path answers a signed 404 naming the route, and a request whose signature does not verify a signed 401
+/// `SIGN_ERROR`. As the real gateway, a `multipart/form-data` request is signed over its `meta` part.
 ///
 /// APIv2 (every other path): the request `sign` (MD5 or HMAC-SHA256 with [`SECRET`]) and `mch_id` are checked,
 /// over the XML fields, the GET query, or the text fields of a multipart form;
@@ -124,8 +128,32 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn start() -> Result<Sandbox> {
+        Self::start_with(false)
+    }
+
+    /// Starts the gateway as it answers a merchant that verifies with the WeChat Pay public key only:
+    /// `GET /v3/certificates` answers a signed 404 `{"code":"RESOURCE_NOT_EXISTS","message":"无可用的平台证书"}`;
+    /// every other route is as [`start`](Sandbox::start).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Sandbox::start).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start_public_key_mode()?;
+    /// let err = sandbox.client()?.chain("v3/certificates").get(()).unwrap_err();
+    /// assert_eq!(err.response().map(|r| r.status().as_u16()), Some(404));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn start_public_key_mode() -> Result<Sandbox> {
+        Self::start_with(true)
+    }
+
+    fn start_with(public_key_mode: bool) -> Result<Sandbox> {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let state = routes::State::new(log.clone())?;
+        let state = routes::State::new(log.clone(), public_key_mode)?;
         let server = server::Running::start(state)?;
         Ok(Sandbox { server, log })
     }

@@ -7,6 +7,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::Recorded;
+use super::certificates::{Listing, PLATFORM_CERT_NEW_SERIAL};
 use super::keys;
 use super::multipart::{self, Part};
 use crate::crypto::{Rsa, RsaKey};
@@ -18,6 +19,9 @@ pub(crate) struct State {
     merchant_public: RsaKey,
     platform_private: RsaKey,
     log: Arc<Mutex<Vec<Recorded>>>,
+    certificates: super::certificates::Certificates,
+    /// `GET /v3/certificates` answers 404 `RESOURCE_NOT_EXISTS` (a public-key-only merchant).
+    public_key_mode: bool,
 }
 
 /// An answer before signing.
@@ -28,11 +32,13 @@ pub(crate) struct Answer {
 }
 
 impl State {
-    pub(crate) fn new(log: Arc<Mutex<Vec<Recorded>>>) -> Result<Self> {
+    pub(crate) fn new(log: Arc<Mutex<Vec<Recorded>>>, public_key_mode: bool) -> Result<Self> {
         Ok(State {
             merchant_public: keys::merchant_public()?,
             platform_private: keys::platform_private()?,
             log,
+            certificates: super::certificates::Certificates::load()?,
+            public_key_mode,
         })
     }
 
@@ -85,6 +91,15 @@ impl State {
                 StatusCode::UNAUTHORIZED,
                 json!({ "code": "SIGN_ERROR", "message": why }),
             ),
+            Ok(()) if method == Method::GET && path == "/v3/certificates" => {
+                match self.certificates.answer(self.public_key_mode) {
+                    Listing::Certificates(list) => {
+                        let key = &self.certificates.signing_key;
+                        return sign(StatusCode::OK, list.to_string(), key, PLATFORM_CERT_NEW_SERIAL);
+                    }
+                    Listing::Plain(status, value) => (status, value),
+                }
+            }
             Ok(()) => route(&method, &target, &body, parts),
         };
         self.signed(status, value.to_string())
@@ -147,28 +162,33 @@ impl State {
 
     /// Signs `body` like the gateway: `Wechatpay-*` headers over `TS\nNONCE\nBODY\n` with the platform key.
     fn signed(&self, status: StatusCode, body: String) -> Answer {
-        let ts = Formatter::timestamp();
-        let nonce = Formatter::nonce(32).unwrap_or_else(|_| "sandboxnonce".to_owned());
-        let message = Formatter::response(ts, &nonce, &body);
-        let signature = Rsa::sign(message.as_bytes(), &self.platform_private).unwrap_or_default();
-        let mut headers = HeaderMap::new();
-        let mut put = |name: &'static str, value: String| {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.insert(name, v);
-            }
-        };
-        put("content-type", "application/json".to_owned());
-        put("request-id", format!("sandbox-{nonce}"));
-        put("wechatpay-nonce", nonce);
-        put("wechatpay-serial", keys::PLATFORM_SERIAL.to_owned());
-        put("wechatpay-signature", signature);
-        put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".to_owned());
-        put("wechatpay-timestamp", ts.to_string());
-        Answer {
-            status,
-            headers,
-            body: Bytes::from(body),
+        sign(status, body, &self.platform_private, keys::PLATFORM_SERIAL)
+    }
+}
+
+/// Signs `body` with `key` under `serial` (`Wechatpay-Serial`).
+fn sign(status: StatusCode, body: String, key: &RsaKey, serial: &str) -> Answer {
+    let ts = Formatter::timestamp();
+    let nonce = Formatter::nonce(32).unwrap_or_else(|_| "sandboxnonce".to_owned());
+    let message = Formatter::response(ts, &nonce, &body);
+    let signature = Rsa::sign(message.as_bytes(), key).unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
         }
+    };
+    put("content-type", "application/json".to_owned());
+    put("request-id", format!("sandbox-{nonce}"));
+    put("wechatpay-nonce", nonce);
+    put("wechatpay-serial", serial.to_owned());
+    put("wechatpay-signature", signature);
+    put("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048".to_owned());
+    put("wechatpay-timestamp", ts.to_string());
+    Answer {
+        status,
+        headers,
+        body: Bytes::from(body),
     }
 }
 
