@@ -65,6 +65,9 @@ pub enum VerifyFailure {
     BadSignature,
     /// The signature starts with `WECHATPAY/SIGNTEST/`: WeChat Pay's deliberate probe of the verifier.
     ProbeSignature,
+    /// A header the check reads (`Wechatpay-Nonce`, `-Serial`, `-Signature`, `-Timestamp`,
+    /// `-Statement-Sha1`) came more than once: which value was signed would be ambiguous, so none is trusted.
+    HeadersDuplicated,
 }
 
 /// Why an APIv2 response was rejected (the checks of wechatpay-php's `ClientXmlTrait::transformResponse`).

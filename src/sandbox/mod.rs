@@ -3,6 +3,7 @@
 //! doctests and users' own tests.
 
 mod keys;
+mod notification;
 mod routes;
 mod server;
 mod v2;
@@ -19,6 +20,7 @@ use crate::crypto::RsaKey;
 use crate::error::Result;
 
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
+pub use notification::notification;
 
 /// A request as the sandbox received it.
 ///
