@@ -13,6 +13,7 @@ mod formatter;
 mod hooks;
 pub mod notify;
 mod options;
+pub mod paysign;
 mod php;
 mod pipeline;
 mod query;
