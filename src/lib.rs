@@ -29,6 +29,7 @@ mod transport;
 mod v2;
 pub mod v3;
 mod verbs;
+mod wechat_error;
 
 pub use builder::Builder;
 pub use client::Client;
@@ -41,6 +42,7 @@ pub use options::Options;
 pub use response::Response;
 pub use route::{Api, Route};
 pub use transformer::{Transformer, XmlOptions};
+pub use wechat_error::WechatError;
 
 /// The `http` crate this crate speaks (`HeaderMap`, `StatusCode`, `Method`), re-exported so callers never need a
 /// matching version of it.
