@@ -325,9 +325,8 @@ fn require(values: &[(&str, &str)]) -> Result<()> {
 impl fmt::Debug for PaySign {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PaySign")
-            .field("clock_now", &self.clock.now())
             .field("nonce", &if self.nonce.is_some() { "custom" } else { "random" })
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
