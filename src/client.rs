@@ -153,6 +153,60 @@ impl Client {
         crate::route::route(&self.node.config, &self.node.path, &opts.into())
     }
 
+    /// Verifies and decrypts an APIv3 notification (webhook) WeChat Pay POSTed to your `notify_url`: pass the
+    /// request's headers and its raw body bytes, untouched. Does no I/O, so it suits any web framework, sync or
+    /// async.
+    ///
+    /// The notification is checked exactly as a response is, by the client's verifier (the default
+    /// [`v3::Verifier`](crate::v3::Verifier) with the client's platform keys and clock, or the hook set with
+    /// [`Builder::verifier`](crate::Builder::verifier), which sees an empty [`path`](crate::VerifyContext::path)):
+    /// `Wechatpay-Nonce/Serial/Signature/Timestamp` present and not repeated, no `WECHATPAY/SIGNTEST/` probe,
+    /// timestamp within ±300 s, known serial, signature over `timestamp\nnonce\nbody\n`. Then the body is decoded
+    /// and `resource.ciphertext` is decrypted (AES-256-GCM) with the APIv3 key, `resource.nonce` and
+    /// `resource.associated_data`.
+    ///
+    /// Answer WeChat Pay 2xx only after this succeeded and you processed the event; otherwise 4xx/5xx with
+    /// [`notify::reply_failure`](crate::notify::reply_failure) (see [`notify`](crate::notify)).
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::Config`](crate::ErrorKind::Config): an APIv2-only client, or no
+    ///   [`apiv3_key`](crate::Builder::apiv3_key);
+    /// - [`ErrorKind::Verify`](crate::ErrorKind::Verify): the signature checks above (or the custom verifier's
+    ///   error);
+    /// - [`ErrorKind::Decode`](crate::ErrorKind::Decode): the body is not a JSON notification (no `id`,
+    ///   `event_type`, `resource.ciphertext` or `resource.nonce`, an unknown algorithm);
+    /// - [`ErrorKind::Crypto`](crate::ErrorKind::Crypto): the resource does not decrypt (another APIv3 key,
+    ///   tampered ciphertext, nonce or associated data).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::{ErrorKind, VerifyFailure};
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// let client = sandbox.client()?;
+    /// // what WeChat Pay would POST: signed with the sandbox platform key, encrypted with the sandbox APIv3 key
+    /// let (headers, body) = wechatpay::sandbox::notification("TRANSACTION.SUCCESS", &serde_json::json!({
+    ///     "out_trade_no": "1217752501201407033233368018", "trade_state": "SUCCESS",
+    /// }))?;
+    /// let event = client.notification(&headers, &body)?;
+    /// assert_eq!(event.event_type(), "TRANSACTION.SUCCESS");
+    /// assert_eq!(event.resource::<serde_json::Value>()?["trade_state"], "SUCCESS");
+    ///
+    /// let mut forged = body.clone();
+    /// forged.push(b' ');
+    /// let err = client.notification(&headers, &forged).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::BadSignature));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn notification(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> crate::error::Result<crate::notify::Notification> {
+        crate::notify::receive(&self.node.config, headers, body)
+    }
+
     /// The joined, normalised path template of this node (no leading slash), e.g.
     /// `v3/combine-transactions/{combine_out_trade_no}`.
     ///

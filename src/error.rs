@@ -70,6 +70,9 @@ pub enum VerifyFailure {
     /// Content differs from the digest WeChat Pay announced for it (a bill's `hash_value`, an overseas
     /// statement's `Wechatpay-Statement-Sha1`).
     DigestMismatch,
+    /// A header the check reads (`Wechatpay-Nonce`, `-Serial`, `-Signature`, `-Timestamp`,
+    /// `-Statement-Sha1`) came more than once: which value was signed would be ambiguous, so none is trusted.
+    HeadersDuplicated,
 }
 
 /// Why an APIv2 response was rejected (the checks of wechatpay-php's `ClientXmlTrait::transformResponse`).
@@ -192,6 +195,35 @@ impl Error {
     /// ```
     pub fn response(&self) -> Option<&Response> {
         self.inner.response.as_ref()
+    }
+
+    /// WeChat Pay's own error fields, when the response this error carries reports one: the APIv3 JSON error
+    /// body (`code`, `message`, `detail`) of a 4xx/5xx ([`ErrorKind::Status`]) or of a response that failed
+    /// verification ([`ErrorKind::Verify`]), or the APIv2 `return_code`/`return_msg` or
+    /// `err_code`/`err_code_des` of a rejection ([`ErrorKind::Rejected`]). `None` when no response came or its
+    /// body is not a WeChat Pay error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// let client = sandbox.client()?;
+    /// let err = client.chain("v3/no/such/route").get(()).unwrap_err();
+    /// let wechat = err.wechat().expect("a JSON error body");
+    /// assert_eq!(wechat.code(), "NOT_FOUND");
+    /// assert!(wechat.message().contains("/v3/no/such/route"));
+    /// // an APIv2 rejection: the sandbox answers return_code FAIL to an unknown path
+    /// let xml = serde_json::json!({"xml": {"appid": "wx1", "mch_id": wechatpay::sandbox::MCHID}});
+    /// let err = client.v2().chain("pay/nothing").post(xml).unwrap_err();
+    /// let wechat = err.wechat().expect("the XML return_code/return_msg");
+    /// assert_eq!((wechat.api(), wechat.code()), (wechatpay::Api::V2, "FAIL"));
+    /// // no response, nothing from WeChat Pay
+    /// assert!(wechatpay::Formatter::nonce(0).unwrap_err().wechat().is_none());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn wechat(&self) -> Option<crate::wechat_error::WechatError> {
+        self.response()
+            .and_then(crate::wechat_error::WechatError::from_response)
     }
 
     /// Consumes the error and returns the response, if any.

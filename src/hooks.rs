@@ -136,7 +136,8 @@ impl<'a> VerifyContext<'a> {
         VerifyContext { path, response }
     }
 
-    /// The URL path of the request (percent-encoded, without query), including any base-URI prefix.
+    /// The URL path of the request (percent-encoded, without query), including any base-URI prefix; empty when
+    /// the verifier checks a notification ([`Client::notification`](crate::Client::notification)).
     ///
     /// # Examples
     ///

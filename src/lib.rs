@@ -15,6 +15,7 @@ mod formatter;
 mod hooks;
 pub mod notify;
 mod options;
+pub mod paysign;
 mod php;
 mod pipeline;
 mod query;
@@ -31,6 +32,7 @@ pub mod util;
 mod v2;
 pub mod v3;
 mod verbs;
+mod wechat_error;
 
 pub use body::Body;
 pub use builder::Builder;
@@ -45,6 +47,7 @@ pub use response::Response;
 pub use route::{Api, Route};
 pub use transformer::{Transformer, XmlOptions};
 pub use util::MediaUtil;
+pub use wechat_error::WechatError;
 
 /// The `http` crate this crate speaks (`HeaderMap`, `StatusCode`, `Method`), re-exported so callers never need a
 /// matching version of it.

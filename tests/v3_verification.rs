@@ -62,6 +62,7 @@ fn category(kind: ErrorKind) -> &'static str {
         ErrorKind::Verify(VerifyFailure::UnknownSerial) => "unknown_serial",
         ErrorKind::Verify(VerifyFailure::BadSignature) => "bad_signature",
         ErrorKind::Verify(VerifyFailure::ProbeSignature) => "probe_signature",
+        ErrorKind::Verify(VerifyFailure::HeadersDuplicated) => "headers_duplicated",
         ErrorKind::Status => "http_status",
         _ => "other",
     }
@@ -95,8 +96,29 @@ fn every_php_oracle_verifier_case_blocking_and_async() {
         let client = client(&base(&server));
         let node = client.chain(req["chain_path"].as_str().unwrap());
         let opts: Options = options.into();
+        let mut names: Vec<String> = headers_of(&case)
+            .into_iter()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        let duplicated = names.windows(2).any(|w| w[0] == w[1]);
         for (mode, result) in both(&node, method, opts) {
             let expected = &case["expected"];
+            if duplicated {
+                // Deliberate departure (docs/DECISIONS.md): PHP verifies the first value, we refuse repeated headers.
+                let err = result.expect_err(name);
+                assert_eq!(
+                    err.kind(),
+                    ErrorKind::Verify(VerifyFailure::HeadersDuplicated),
+                    "{name} ({mode})"
+                );
+                assert_eq!(
+                    err.response().map(|r| r.body().to_vec()),
+                    Some(body_of(&case)),
+                    "{name}"
+                );
+                continue;
+            }
             match expected["outcome"].as_str().unwrap() {
                 "accepted" => {
                     let resp = result.unwrap_or_else(|e| panic!("{name} ({mode}): expected accepted, got {e:?}"));
@@ -207,6 +229,57 @@ fn probe_signatures_get_their_own_kind() {
         assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::ProbeSignature), "{mode}");
         assert!(err.response().is_some());
     }
+}
+
+/// A response carrying `name` twice (the second value `second`), otherwise validly signed over `{}`.
+fn response_with_repeated(server: &mut mockito::Server, name: &str, second: &str) -> mockito::Mock {
+    let mut mock = server.mock("GET", "/v3/x").with_body("{}");
+    for (n, v) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "n0nce", "{}") {
+        mock = mock.with_header(n, &v);
+        if n.eq_ignore_ascii_case(name) {
+            mock = mock.with_header(n, second);
+        }
+    }
+    if name.eq_ignore_ascii_case("Wechatpay-Statement-Sha1") {
+        mock = mock.with_header(name, "a").with_header(name, second);
+    }
+    mock.create()
+}
+
+#[test]
+fn repeated_verification_headers_are_refused() {
+    for name in [
+        "Wechatpay-Nonce",
+        "Wechatpay-Serial",
+        "Wechatpay-Signature",
+        "Wechatpay-Timestamp",
+        "Wechatpay-Statement-Sha1",
+    ] {
+        let mut server = mockito::Server::new();
+        let _m = response_with_repeated(&mut server, name, "other");
+        let client = client(&base(&server));
+        for (mode, result) in both(&client.chain("v3/x"), "GET", ()) {
+            let err = result.expect_err(mode);
+            assert_eq!(
+                err.kind(),
+                ErrorKind::Verify(VerifyFailure::HeadersDuplicated),
+                "{name} ({mode})"
+            );
+            assert!(err.to_string().contains(&name.to_ascii_lowercase()), "{err}");
+            assert!(err.response().is_some(), "{name}: the response is kept");
+        }
+    }
+    // the same response with each header once verifies
+    let mut server = mockito::Server::new();
+    let mut mock = server.mock("GET", "/v3/x").with_body("{}");
+    for (n, v) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "n0nce", "{}") {
+        mock = mock.with_header(n, &v);
+    }
+    let _m = mock.create();
+    client(&base(&server))
+        .chain("v3/x")
+        .get(())
+        .expect("single headers verify");
 }
 
 #[test]

@@ -11,7 +11,7 @@ mod aes_gcm;
 mod hash;
 mod key;
 mod load;
-mod rsa;
+pub(crate) mod rsa;
 pub(crate) mod x509;
 
 use base64::Engine as _;
@@ -66,7 +66,7 @@ pub(crate) fn base64_encode(bytes: impl AsRef<[u8]>) -> String {
 }
 
 /// Strict standard base64 (no whitespace, no foreign characters); `None` when the input is not base64.
-fn base64_decode_strict(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64_decode_strict(text: &str) -> Option<Vec<u8>> {
     STANDARD.decode(text).ok()
 }
 

@@ -276,17 +276,7 @@ impl Rsa {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn verify(message: impl AsRef<[u8]>, signature_b64: &str, key: &RsaKey) -> bool {
-        let message = message.as_ref();
-        let signature = base64_decode_lenient(signature_b64);
-        match key.verifier() {
-            Some(verifier) => verifier.verify_sig(message, &signature).is_ok(),
-            None => {
-                let digest = Sha256::digest(message);
-                key.public_key()
-                    .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
-                    .is_ok()
-            }
-        }
+        verify_bytes(message.as_ref(), &base64_decode_lenient(signature_b64), key)
     }
 
     /// Encrypts `plaintext` with RSA-OAEP (SHA-1, MGF1-SHA-1, empty label: OpenSSL's defaults, what WeChat Pay
@@ -420,6 +410,25 @@ impl Rsa {
     pub fn decrypt_with_padding(ciphertext_b64: &str, key: &RsaKey, padding: i32) -> Result<String> {
         check_padding(padding)?;
         Self::decrypt(ciphertext_b64, key)
+    }
+}
+
+/// [`Rsa::verify`] of a signature in canonical standard base64 only (what WeChat Pay sends): the response
+/// verifier's form, under which a signature has one spelling, so that no single-byte change of the header (a
+/// padding `=` turned into a character PHP's lenient decoder skips, say) still verifies.
+pub(crate) fn verify_canonical(message: &[u8], signature_b64: &str, key: &RsaKey) -> bool {
+    base64_decode_strict(signature_b64).is_some_and(|signature| verify_bytes(message, &signature, key))
+}
+
+fn verify_bytes(message: &[u8], signature: &[u8], key: &RsaKey) -> bool {
+    match key.verifier() {
+        Some(verifier) => verifier.verify_sig(message, signature).is_ok(),
+        None => {
+            let digest = Sha256::digest(message);
+            key.public_key()
+                .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, signature)
+                .is_ok()
+        }
     }
 }
 

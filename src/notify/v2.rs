@@ -1,15 +1,15 @@
 //! APIv2 notifications: the payment notification's `sign` check, and the refund notification's `req_info`
 //! decryption (AES-256-ECB with the lowercase hex MD5 of the APIv2 key, as wechatpay-php's `AesEcb` recipe does).
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::crypto::{AesEcb, Hash};
 use crate::error::{Error, ErrorKind, Result, V2Rejection};
 use crate::transformer::Transformer;
 
 /// Parses an APIv2 notification body and checks its `sign` with the APIv2 key (MD5, or HMAC-SHA256 when the
-/// sign is 64 characters long); returns the fields. Answer WeChat Pay with
-/// `<xml><return_code>SUCCESS</return_code></xml>` once you have processed it.
+/// sign is 64 characters long); returns the fields. Answer WeChat Pay with [`reply`]`(true, "OK")` once you have
+/// processed it.
 ///
 /// # Errors
 ///
@@ -86,4 +86,21 @@ pub fn decrypt_refund(req_info: &str, secret: &str) -> Result<Value> {
     let key = Hash::md5(secret, "", false);
     let xml = AesEcb::decrypt(req_info, &key)?;
     Transformer::try_to_array(xml.as_bytes())
+}
+
+/// The XML an APIv2 notification handler answers (wechatpay-php's `Transformer::toXml` of `return_code` /
+/// `return_msg`): `return_code` `SUCCESS` once the notification is verified **and** processed, else `FAIL` (WeChat
+/// Pay then sends it again later). `message` is the `return_msg`, e.g. `OK` or why it failed; keep secrets and
+/// personal data out of it.
+///
+/// # Examples
+///
+/// ```
+/// use wechatpay::notify::v2::reply;
+/// assert_eq!(reply(true, "OK"), "<xml><return_code>SUCCESS</return_code><return_msg>OK</return_msg></xml>");
+/// assert_eq!(reply(false, "sign mismatch"), "<xml><return_code>FAIL</return_code><return_msg>sign mismatch</return_msg></xml>");
+/// ```
+pub fn reply(success: bool, message: &str) -> String {
+    let code = if success { "SUCCESS" } else { "FAIL" };
+    Transformer::to_xml(&json!({ "return_code": code, "return_msg": message }))
 }

@@ -6,6 +6,7 @@ mod certificates;
 mod keys;
 mod media;
 mod multipart;
+mod notification;
 mod routes;
 mod server;
 mod v2;
@@ -24,6 +25,7 @@ use crate::error::{Error, Result};
 pub use certificates::{PLATFORM_CERT_NEW_SERIAL, PLATFORM_CERT_OLD_SERIAL};
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 pub use multipart::Part;
+pub use notification::notification;
 
 /// A request as the sandbox received it.
 ///

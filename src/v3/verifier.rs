@@ -1,5 +1,6 @@
-//! The default APIv3 response verifier (wechatpay-php's `ClientJsonTrait` verifier): skip list → `Wechatpay-*` headers → probe signature →
-//! ±300 s → serial lookup → SHA256-RSA signature.
+//! The default APIv3 response verifier (wechatpay-php's `ClientJsonTrait` verifier): skip list → `Wechatpay-*` headers
+//! (each present, none repeated) → probe signature → ±300 s → serial lookup → SHA256-RSA signature. Notifications
+//! go through the same checks.
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use http::HeaderMap;
 
 use crate::certs::PlatformKeys;
 use crate::clock::{Clock, SharedClock, SystemClock};
-use crate::crypto::Rsa;
+use crate::crypto::rsa::verify_canonical;
 use crate::error::{Error, Result, VerifyFailure};
 use crate::hooks::{Verify, VerifyContext};
 
@@ -16,6 +17,14 @@ use crate::hooks::{Verify, VerifyContext};
 pub(crate) const MAXIMUM_CLOCK_OFFSET: i64 = 300;
 /// Prefix of the signatures WeChat Pay sends to probe that merchants really verify.
 const PROBE_PREFIX: &str = "WECHATPAY/SIGNTEST/";
+/// The headers the check reads; each must come at most once.
+const READ_HEADERS: [&str; 5] = [
+    "wechatpay-nonce",
+    "wechatpay-serial",
+    "wechatpay-signature",
+    "wechatpay-timestamp",
+    "wechatpay-statement-sha1",
+];
 const HEADERS_INCOMPLETE: &str = "The response's Headers incomplete, must have(`Wechatpay-Nonce`, `Wechatpay-Serial`, \
      `Wechatpay-Signature` and `Wechatpay-Timestamp`).";
 
@@ -79,6 +88,16 @@ impl Verify for Verifier {
             return Ok(());
         }
         let headers = ctx.headers();
+        if let Some(name) = READ_HEADERS
+            .iter()
+            .find(|name| headers.get_all(**name).iter().nth(1).is_some())
+        {
+            // PHP takes the first value; a second value makes it ambiguous which one was signed, so refuse.
+            return Err(Error::verify(
+                VerifyFailure::HeadersDuplicated,
+                format!("The `{name}` header came more than once; every `Wechatpay-*` header must come once."),
+            ));
+        }
         let (Some(nonce), Some(serial), Some(signature), Some(timestamp)) = (
             header(headers, "wechatpay-nonce"),
             header(headers, "wechatpay-serial"),
@@ -130,7 +149,7 @@ impl Verify for Verifier {
             message.extend_from_slice(piece);
             message.push(b'\n');
         }
-        if Rsa::verify(&message, signature, &key) {
+        if verify_canonical(&message, signature, &key) {
             Ok(())
         } else {
             // PHP prints the signature here; we never put signature material into messages.
@@ -145,7 +164,7 @@ impl Verify for Verifier {
     }
 }
 
-/// The first value of a header, when present and visible ASCII.
+/// The value of a header (known to come at most once), when present and visible ASCII.
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
