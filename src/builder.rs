@@ -26,12 +26,13 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on a response body (bill files included).
 const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 
-const MCHID_REQUIRED: &str = "The merchant' ID aka `mchid` is required, usually numerical.";
-const SERIAL_REQUIRED: &str =
-    "The serial number of the merchant's certificate aka `serial` is required, usually hexadecial.";
-const PRIVATE_KEY_REQUIRED: &str = "The merchant's private key aka `privateKey` is required, usual as pem format.";
-const CERTS_REQUIRED: &str =
-    "The platform certificate(s) aka `certs` is required, paired as of `[$serial => $certificate]`.";
+const MCHID_REQUIRED: &str = "The merchant ID (`mchid`) is required: set it with `Builder::mchid`, e.g. `1900000001`.";
+const SERIAL_REQUIRED: &str = "The merchant API certificate's serial number (`serial`) is required: set it with `Builder::serial` (40 \
+     hexadecimal characters).";
+const PRIVATE_KEY_REQUIRED: &str = "The merchant's private key (`private_key`) is required: set it with \
+     `Builder::private_key`, e.g. `Rsa::from(\"file:///path/apiclient_key.pem\", KeyType::Private)`.";
+const CERTS_REQUIRED: &str = "At least one WeChat Pay platform key is required to verify answers: add `Builder::cert(\"PUB_KEY_ID_…\", \
+     public key)` or `Builder::cert(platform certificate serial, certificate)`.";
 
 /// Builds a [`Client`]: PHP's `Builder::factory([...])`, one setter per config key.
 ///
@@ -481,7 +482,7 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) with PHP's message: `mchid` missing; for APIv3, `serial`,
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) (in PHP's order): `mchid` missing; for APIv3, `serial`,
     /// `privateKey` (missing or unloadable), `certs` (missing, unloadable, or containing the merchant `serial`);
     /// an invalid base URI, header or proxy.
     ///
@@ -489,7 +490,7 @@ impl Builder {
     ///
     /// ```
     /// let err = wechatpay::Builder::new().secret("k").build().unwrap_err();
-    /// assert_eq!(err.to_string(), "The merchant' ID aka `mchid` is required, usually numerical.");
+    /// assert!(err.to_string().starts_with("The merchant ID (`mchid`) is required"));
     /// ```
     pub fn build(self) -> Result<Client> {
         let mchid = self.mchid.ok_or_else(|| Error::config(MCHID_REQUIRED))?;
@@ -549,7 +550,7 @@ impl Builder {
         if let Some(key) = &self.apiv3_key {
             if key.expose().len() != crate::crypto::AesGcm::KEY_LENGTH_BYTE {
                 return Err(Error::config(format!(
-                    "The APIv3 key aka `apiv3_key` must be {} bytes long, got {}.",
+                    "The APIv3 key (`apiv3_key`) must be {} bytes long, got {}.",
                     crate::crypto::AesGcm::KEY_LENGTH_BYTE,
                     key.expose().len()
                 )));

@@ -1,4 +1,4 @@
-//! One `Error` for the whole crate: a kind to match on, PHP's message text, the response when one was received,
+//! One `Error` for the whole crate: a kind to match on, a plain message naming the fix, the response when one was received,
 //! and the source chain.
 
 use std::error::Error as StdError;
@@ -96,7 +96,7 @@ pub enum V2Rejection {
     SignMismatch,
 }
 
-/// The crate's error: a [`kind`](Error::kind), a message (wechatpay-php's text where PHP has one), the
+/// The crate's error: a [`kind`](Error::kind), a message (wechatpay-php's meaning in plain English), the
 /// [`response`](Error::response) when one was received, and the underlying [`source`](StdError::source).
 ///
 /// Messages never contain key material, secrets or signatures.
@@ -107,7 +107,7 @@ pub enum V2Rejection {
 /// use wechatpay::{Builder, ErrorKind};
 /// let err = Builder::new().mchid("1230000109").build().unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::Config);
-/// assert!(err.to_string().contains("`serial` is required"));
+/// assert!(err.to_string().contains("(`serial`) is required"));
 /// assert!(err.response().is_none());
 /// ```
 pub struct Error {

@@ -132,7 +132,7 @@ fn a_wrong_apiv3_key_is_a_crypto_error_and_adds_nothing() {
         .unwrap();
     let err = Downloader::new(&client).download().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Crypto);
-    assert!(err.to_string().starts_with("Decrypting the input $ciphertext failed"));
+    assert!(err.to_string().starts_with("AES decryption failed"));
     assert!(!err.to_string().contains("0123456789abcdef"));
     let err = Refresher::new(&client).refresh_once().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Crypto);

@@ -1,4 +1,4 @@
-//! Errors: one `Error` whose kind a caller can match on, PHP's texts, the response kept,
+//! Errors: one `Error` whose kind a caller can match on, clear texts, the response kept,
 //! nothing sent when the request itself is invalid, no secrets in `Debug`/`Display`.
 
 #![allow(
@@ -22,19 +22,22 @@ fn builder_validates_like_php_in_order() {
     let cases: Vec<(Builder, &str)> = vec![
         (
             Builder::new(),
-            "The merchant' ID aka `mchid` is required, usually numerical.",
+            "The merchant ID (`mchid`) is required: set it with `Builder::mchid`, e.g. `1900000001`.",
         ),
         (
             Builder::new().mchid(MCHID),
-            "The serial number of the merchant's certificate aka `serial` is required, usually hexadecial.",
+            "The merchant API certificate's serial number (`serial`) is required: set it with `Builder::serial` (40 \
+             hexadecimal characters).",
         ),
         (
             Builder::new().mchid(MCHID).serial("S"),
-            "The merchant's private key aka `privateKey` is required, usual as pem format.",
+            "The merchant's private key (`private_key`) is required: set it with `Builder::private_key`, e.g. \
+             `Rsa::from(\"file:///path/apiclient_key.pem\", KeyType::Private)`.",
         ),
         (
             Builder::new().mchid(MCHID).serial("S").private_key(pk.clone()),
-            "The platform certificate(s) aka `certs` is required, paired as of `[$serial => $certificate]`.",
+            "At least one WeChat Pay platform key is required to verify answers: add \
+             `Builder::cert(\"PUB_KEY_ID_…\", public key)` or `Builder::cert(platform certificate serial, certificate)`.",
         ),
         (
             Builder::new()

@@ -96,7 +96,7 @@ fn failures_are_errors_with_php_meaning() {
     assert_eq!(err.kind(), ErrorKind::Crypto);
     assert_eq!(
         err.to_string(),
-        "Loading the certificate failed, please check your `/nonexistent/apiclient_cert.pem` input."
+        "Cannot read the certificate file `/nonexistent/apiclient_cert.pem`: check the path (plain or `file://`)."
     );
     // a key file is not a certificate
     let key = fixture("keys/merchant.pkcs8.key.pem");
@@ -113,7 +113,8 @@ fn failures_are_errors_with_php_meaning() {
         assert_eq!(err.kind(), ErrorKind::Crypto);
         assert_eq!(
             err.to_string(),
-            "Read the $certificate failed, please check it whether or nor correct"
+            "Cannot read the certificate's serial number: the input is not an X.509 certificate (PEM text or a \
+             `file://` path)."
         );
     }
 }

@@ -17,7 +17,7 @@ use support::{fixture, s, vectors};
 use wechatpay::crypto::{KeyType, Rsa};
 use wechatpay::{ErrorKind, Formatter, Transformer, XmlOptions};
 
-const PARSE_FAILED: &str = "Parsing the $xml failed with the last error";
+const PARSE_FAILED: &str = "The XML cannot be parsed";
 
 fn input_bytes(v: &Value) -> Vec<u8> {
     match v.get("input_base64").and_then(Value::as_str) {

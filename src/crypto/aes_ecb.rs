@@ -60,8 +60,7 @@ impl AesEcb {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) when `key` is not 32 bytes;
-    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto) with PHP's `Encrypting the input $plaintext failed, …` if
-    /// the cipher cannot be set up.
+    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto), `AES encryption failed: …`, if the cipher cannot be set up.
     ///
     /// # Examples
     ///
@@ -88,8 +87,7 @@ impl AesEcb {
     /// # Errors
     ///
     /// - [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument): `key` not 32 bytes;
-    /// - [`ErrorKind::Crypto`](crate::ErrorKind::Crypto) with PHP's
-    ///   `Decrypting the input $ciphertext failed, please checking your $key and $iv whether or nor correct.`:
+    /// - [`ErrorKind::Crypto`](crate::ErrorKind::Crypto), `AES decryption failed: …`:
     ///   an empty input or one that is not a whole number of 16-byte blocks, or bad padding after decryption
     ///   (almost always a wrong key); also a plaintext that is not UTF-8 (use [`AesEcb::decrypt_bytes`]).
     ///
@@ -100,7 +98,7 @@ impl AesEcb {
     /// let key = "0123456789abcdef0123456789abcdef";
     /// assert_eq!(AesEcb::decrypt("pZwJZBLuy3mDACEQT4YTBw==", key)?, "hello");
     /// let err = AesEcb::decrypt("AAAA", key).unwrap_err();
-    /// assert!(err.to_string().starts_with("Decrypting the input $ciphertext failed"));
+    /// assert!(err.to_string().starts_with("AES decryption failed"));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn decrypt(ciphertext_b64: &str, key: &str) -> Result<String> {
@@ -148,7 +146,7 @@ fn check_key(key: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "The `$key` must be {} bytes (for `req_info`: the lowercase hex MD5 of the APIv2 key); yours is {} bytes.",
+            "The key must be {} bytes (for `req_info`: the lowercase hex MD5 of the APIv2 key); got {} bytes.",
             AesEcb::KEY_LENGTH_BYTE,
             key.len()
         )))

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 use super::{AES_DECRYPT_FAILED as DECRYPT_FAILED, AES_ENCRYPT_FAILED as ENCRYPT_FAILED};
 const INCOMPLETE: &str =
-    "The inputs `$ciphertext` incomplete, the bytes length must be one of 16, 15, 14, 13, 12, 8 or 4.";
+    "The ciphertext is too short to carry its 16-byte authentication tag: pass the whole base64 `ciphertext`.";
 
 /// The longest IV accepted, in bytes (WeChat Pay uses 12; GCM allows any length, this port supports 1..=64).
 const MAX_IV_LENGTH: usize = 64;
@@ -72,7 +72,7 @@ impl AesGcm {
     ///
     /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) when `key` is not 32 bytes or `iv` is
     /// empty or longer than 64 bytes; [`ErrorKind::Crypto`](crate::ErrorKind::Crypto) with PHP's
-    /// `Encrypting the input $plaintext failed, …` if the cipher fails.
+    /// `AES encryption failed: …` if the cipher fails.
     ///
     /// # Examples
     ///
@@ -100,9 +100,8 @@ impl AesGcm {
     /// - [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument): `key` not 32 bytes, `iv` empty or
     ///   longer than 64 bytes;
     /// - [`ErrorKind::Crypto`](crate::ErrorKind::Crypto): input shorter than 16 bytes and not 4, 8 or 12–15 bytes
-    ///   long, with PHP's ``The inputs `$ciphertext` incomplete, the bytes length must be one of 16, 15, 14, 13,
-    ///   12, 8 or 4.``; authentication failure (wrong key, IV or AAD, tampered or truncated data) with PHP's
-    ///   `Decrypting the input $ciphertext failed, please checking your $key and $iv whether or nor correct.`;
+    ///   long (as PHP), ``The ciphertext is too short to carry its 16-byte authentication tag: …``;
+    ///   authentication failure (wrong key, IV or AAD, tampered or truncated data), `AES decryption failed: …`;
     ///   a plaintext that is not UTF-8 (use [`AesGcm::decrypt_bytes`]).
     ///
     /// # Examples
@@ -112,7 +111,7 @@ impl AesGcm {
     /// let key = "0123456789abcdef0123456789abcdef";
     /// assert_eq!(AesGcm::decrypt("E70U29+N2XAkBspvfMb6fYdBKncfWUA=", key, "0123456789abcdef", "")?, r#"{"a":1}"#);
     /// let err = AesGcm::decrypt("E70U29+N2XAkBspvfMb6fYdBKncfWUA=", key, "0123456789abcdef", "x").unwrap_err();
-    /// assert!(err.to_string().starts_with("Decrypting the input $ciphertext failed"));
+    /// assert!(err.to_string().starts_with("AES decryption failed"));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn decrypt(ciphertext_b64: &str, key: &str, iv: &str, aad: &str) -> Result<String> {
@@ -135,7 +134,7 @@ impl AesGcm {
     /// let sealed = AesGcm::encrypt([0xff, 0xfe], key, "0123456789ab", "")?;
     /// assert_eq!(AesGcm::decrypt_bytes(&sealed, key, "0123456789ab", "")?, [0xff, 0xfe]);
     /// let err = AesGcm::decrypt_bytes("YWJj", key, "0123456789ab", "").unwrap_err();
-    /// assert!(err.to_string().starts_with("The inputs `$ciphertext` incomplete"));
+    /// assert!(err.to_string().starts_with("The ciphertext is too short"));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn decrypt_bytes(ciphertext_b64: &str, key: &str, iv: &str, aad: &str) -> Result<Vec<u8>> {
@@ -187,7 +186,7 @@ fn dispatch(op: Op, key: &[u8], iv: &[u8], payload: Payload<'_, '_>) -> Result<V
             match iv.len() {
                 $($n => run::<$t>(op, key, iv, payload),)*
                 other => Err(Error::invalid(format!(
-                    "The `$iv` must be 1 to {MAX_IV_LENGTH} bytes long; yours is {other} bytes."
+                    "The IV (nonce) must be 1 to {MAX_IV_LENGTH} bytes long; got {other} bytes."
                 ))),
             }
         };
@@ -205,7 +204,7 @@ fn dispatch(op: Op, key: &[u8], iv: &[u8], payload: Payload<'_, '_>) -> Result<V
 
 fn key_error(len: usize) -> Error {
     Error::invalid(format!(
-        "The `$key` must be {} bytes (the APIv3 key); yours is {len} bytes.",
+        "The key must be {} bytes (the APIv3 key); got {len} bytes.",
         AesGcm::KEY_LENGTH_BYTE
     ))
 }

@@ -19,17 +19,18 @@ pub(super) type Why = Box<dyn StdError + Send + Sync + 'static>;
 /// `Rsa::from`: loads `input` as `kind`, or fails with PHP's load message (the reason kept as `source`).
 pub(super) fn load(input: KeyInput, kind: KeyType) -> Result<RsaKey> {
     let (php_type, outcome) = match input {
-        KeyInput::Text(text) => ("string", parse_text(&text, None, kind)),
-        KeyInput::WithPassphrase(text, pass) => ("array", parse_text(&text, Some(&pass), kind)),
+        KeyInput::Text(text) => ("text", parse_text(&text, None, kind)),
+        KeyInput::WithPassphrase(text, pass) => ("text and passphrase", parse_text(&text, Some(&pass), kind)),
         KeyInput::Loaded(key) if kind == KeyType::Private && !key.is_private() => {
-            ("object", Err("a public key cannot be used as a private key".into()))
+            ("public key", Err("a public key cannot be used as a private key".into()))
         }
-        KeyInput::Loaded(key) => ("object", Ok(key)),
+        KeyInput::Loaded(key) => ("key", Ok(key)),
     };
     outcome.map_err(|why| {
         let msg = format!(
-            "Cannot load {} from({php_type}), please take care about the \\$thing input.",
-            kind.php_name()
+            "Cannot load a {} key from the given {php_type}: pass PEM text, a `file://` path (a plain path is read \
+             as PEM text) or an `RsaKey`.",
+            kind.name()
         );
         Error::crypto(msg).with_source(why)
     })

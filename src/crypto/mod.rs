@@ -45,20 +45,19 @@ pub enum KeyType {
 
 impl KeyType {
     /// The word PHP uses in its load error, `privateKey` / `publicKey`.
-    fn php_name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
-            KeyType::Private => "privateKey",
-            KeyType::Public => "publicKey",
+            KeyType::Private => "private",
+            KeyType::Public => "public",
         }
     }
 }
 
 /// PHP's failure text of `AesGcm::encrypt` and `AesEcb::encrypt`.
-const AES_ENCRYPT_FAILED: &str =
-    "Encrypting the input $plaintext failed, please checking your $key and $iv whether or nor correct.";
+const AES_ENCRYPT_FAILED: &str = "AES encryption failed: check the key and the IV.";
 /// PHP's failure text of `AesGcm::decrypt` and `AesEcb::decrypt`.
-const AES_DECRYPT_FAILED: &str =
-    "Decrypting the input $ciphertext failed, please checking your $key and $iv whether or nor correct.";
+const AES_DECRYPT_FAILED: &str = "AES decryption failed: the key (the APIv3 key for notifications and certificates), the IV (nonce) or the \
+     associated data is wrong, or the ciphertext was altered.";
 
 /// Standard base64 with padding (what PHP's `base64_encode` produces).
 pub(crate) fn base64_encode(bytes: impl AsRef<[u8]>) -> String {

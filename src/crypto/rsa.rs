@@ -14,11 +14,12 @@ use super::key::{KeyInput, RsaKey};
 use super::{KeyType, base64_decode_lenient, base64_decode_strict, base64_encode, load};
 use crate::error::{Error, Result};
 
-const SIGN_FAILED: &str = "Signing the input $message failed, please checking your $privateKey whether or nor correct.";
+const SIGN_FAILED: &str =
+    "Signing failed: the key is not a usable RSA private key (a public key, or under 2048 bits); check `private_key`.";
 const ENCRYPT_FAILED: &str =
-    "Encrypting the input $plaintext failed, please checking your $publicKey whether or nor correct.";
+    "RSA encryption failed: check the public key, and that the plaintext fits (at most 214 bytes with a 2048-bit key).";
 const DECRYPT_FAILED: &str =
-    "Decrypting the input $ciphertext failed, please checking your $privateKey whether or nor correct.";
+    "RSA decryption failed: the ciphertext was not encrypted for this private key, or it was altered.";
 /// The `source()` of a signing or decryption error on a key aws-lc-rs refuses.
 const KEY_SIZE_UNSUPPORTED: &str =
     "private-key operations run on aws-lc-rs, which supports RSA keys of 2048 to 8192 bits; use a 2048-bit key";
@@ -92,10 +93,9 @@ impl Rsa {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto) with PHP's text
-    /// ``Cannot load privateKey from(string), please take care about the \$thing input.`` (`publicKey`;
-    /// `from(array)` for the passphrase form, `from(object)` for a loaded key) when nothing usable as `kind`
-    /// is found: e.g. a private PEM asked for as public (PHP does not derive it), a public key or certificate
+    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto), ``Cannot load a private key from the given text: …``
+    /// (`public`; `text and passphrase` for the passphrase form, `key` or `public key` for a loaded key), with the
+    /// reason as `source()`, when nothing usable as `kind` is found: e.g. a private PEM asked for as public (PHP does not derive it), a public key or certificate
     /// asked for as private, a protocol whose kind differs from `kind`, a wrong passphrase, an unreadable file
     /// (the I/O error is the `source`).
     ///
@@ -111,7 +111,7 @@ impl Rsa {
     /// let pass = std::fs::read_to_string(format!("{dir}/merchant.passphrase.txt")).unwrap();
     /// assert!(Rsa::from((encrypted.as_str(), pass.as_str()), KeyType::Private)?.is_private());
     /// let err = Rsa::from(&pem, KeyType::Private).unwrap_err();
-    /// assert_eq!(err.to_string(), r"Cannot load privateKey from(string), please take care about the \$thing input.");
+    /// assert!(err.to_string().starts_with("Cannot load a private key from the given text"));
     /// assert!(Rsa::from(&key, KeyType::Private).is_ok());
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
@@ -217,7 +217,7 @@ impl Rsa {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn pkcs1_to_spki(b64: &str) -> Result<String> {
-        let invalid = || Error::invalid("The input `$thing` is not a base64 PKCS#1 RSAPublicKey.");
+        let invalid = || Error::invalid("The input is not a base64 PKCS#1 `RSAPublicKey`.");
         let pkcs1 = base64_decode_strict(b64).ok_or_else(invalid)?;
         ::rsa::pkcs1::RsaPublicKey::from_der(&pkcs1).map_err(|e| invalid().with_source(e))?;
         Ok(base64_encode(load::spki_from_pkcs1(&pkcs1)))
@@ -229,8 +229,7 @@ impl Rsa {
     /// # Errors
     ///
     /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto),
-    /// `Signing the input $message failed, please checking your $privateKey whether or nor correct.`, when `key`
-    /// is a public key or the signer fails.
+    /// `Signing failed: …`, when `key` is a public key, a key under 2048 bits, or the signer fails.
     ///
     /// # Examples
     ///
@@ -286,8 +285,7 @@ impl Rsa {
     /// # Errors
     ///
     /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto),
-    /// `Encrypting the input $plaintext failed, please checking your $publicKey whether or nor correct.`, e.g.
-    /// when the plaintext is too long.
+    /// `RSA encryption failed: …`, e.g. when the plaintext is too long.
     ///
     /// # Examples
     ///
@@ -312,8 +310,8 @@ impl Rsa {
     /// # Errors
     ///
     /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto),
-    /// `Here's only support the OPENSSL_PKCS1_OAEP_PADDING(4) mode, yours(1).` (with the given number) for any
-    /// other padding; otherwise those of [`Rsa::encrypt`].
+    /// ``Only OAEP padding (`Rsa::OPENSSL_PKCS1_OAEP_PADDING`, 4) is supported, not 1.`` (with the given number)
+    /// for any other padding; otherwise those of [`Rsa::encrypt`].
     ///
     /// # Examples
     ///
@@ -323,7 +321,7 @@ impl Rsa {
     /// let key = Rsa::from(pem, KeyType::Public)?;
     /// assert!(Rsa::encrypt_with_padding("x", &key, Rsa::OPENSSL_PKCS1_OAEP_PADDING).is_ok());
     /// let err = Rsa::encrypt_with_padding("x", &key, Rsa::OPENSSL_PKCS1_PADDING).unwrap_err();
-    /// assert_eq!(err.to_string(), "Here's only support the OPENSSL_PKCS1_OAEP_PADDING(4) mode, yours(1).");
+    /// assert_eq!(err.to_string(), "Only OAEP padding (`Rsa::OPENSSL_PKCS1_OAEP_PADDING`, 4) is supported, not 1.");
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn encrypt_with_padding(plaintext: impl AsRef<[u8]>, key: &RsaKey, padding: i32) -> Result<String> {
@@ -337,8 +335,7 @@ impl Rsa {
     /// # Errors
     ///
     /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto),
-    /// `Decrypting the input $ciphertext failed, please checking your $privateKey whether or nor correct.`, when
-    /// `key` is public or decryption fails; a Crypto error too when the plaintext is not UTF-8 (use
+    /// `RSA decryption failed: …`, when `key` is public or decryption fails; a Crypto error too when the plaintext is not UTF-8 (use
     /// [`Rsa::decrypt_bytes`]).
     ///
     /// # Examples
@@ -404,7 +401,7 @@ impl Rsa {
     /// let ciphertext = Rsa::encrypt("hi", &key)?;
     /// assert_eq!(Rsa::decrypt_with_padding(&ciphertext, &key, 4)?, "hi");
     /// let err = Rsa::decrypt_with_padding(&ciphertext, &key, 3).unwrap_err();
-    /// assert_eq!(err.to_string(), "Here's only support the OPENSSL_PKCS1_OAEP_PADDING(4) mode, yours(3).");
+    /// assert_eq!(err.to_string(), "Only OAEP padding (`Rsa::OPENSSL_PKCS1_OAEP_PADDING`, 4) is supported, not 3.");
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn decrypt_with_padding(ciphertext_b64: &str, key: &RsaKey, padding: i32) -> Result<String> {
@@ -437,7 +434,7 @@ fn check_padding(padding: i32) -> Result<()> {
         Ok(())
     } else {
         Err(Error::crypto(format!(
-            "Here's only support the OPENSSL_PKCS1_OAEP_PADDING(4) mode, yours({padding})."
+            "Only OAEP padding (`Rsa::OPENSSL_PKCS1_OAEP_PADDING`, 4) is supported, not {padding}."
         )))
     }
 }

@@ -83,8 +83,8 @@ impl Transformer {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) whose message starts, like PHP's notice, with
-    /// `Parsing the $xml failed with the last error` and names the problem: not well-formed (mismatched or
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) whose message starts with `The XML cannot be parsed` and
+    /// names the problem: not well-formed (mismatched or
     /// unclosed tags, truncated input, content after the root element, invalid names, undeclared entities, bad
     /// character references), a DOCTYPE, nesting deeper than 256 elements, not UTF-8, empty.
     ///
@@ -97,16 +97,13 @@ impl Transformer {
     /// assert_eq!(Transformer::try_to_array("<xml><a>1</a></xml>")?, json!({"a": "1"}));
     /// let err = Transformer::try_to_array("<xml><a>1</a>").unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Decode);
-    /// assert!(err.to_string().starts_with("Parsing the $xml failed with the last error"));
+    /// assert!(err.to_string().starts_with("The XML cannot be parsed"));
     /// assert!(Transformer::try_to_array(r#"<!DOCTYPE x [<!ENTITY e "v">]><x>&e;</x>"#).is_err());
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn try_to_array(xml: impl AsRef<[u8]>) -> Result<Value> {
         parse::parse(xml.as_ref(), Mode::Strict).map_err(|failure| {
-            let err = Error::decode(format!(
-                "Parsing the $xml failed with the last error(message={}).",
-                failure.message
-            ));
+            let err = Error::decode(format!("The XML cannot be parsed: {}.", failure.message));
             match failure.source {
                 Some(source) => err.with_source(source),
                 None => err,

@@ -10,7 +10,7 @@ use crate::crypto::{KeyType, Rsa, RsaKey};
 use crate::error::{Error, Result};
 
 /// PHP's `parseCertificateSerialNo` failure text.
-const SERIAL_FAILED: &str = "Read the $certificate failed, please check it whether or nor correct";
+const SERIAL_FAILED: &str = "Cannot read the certificate's serial number: the input is not an X.509 certificate (PEM text or a `file://` path).";
 
 /// An X.509 certificate (a WeChat Pay platform certificate, or the merchant API certificate): cheap to clone.
 ///
@@ -205,8 +205,8 @@ impl PemUtil {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto): ``Loading the certificate failed, please check your
-    /// `<path>` input.`` when the file cannot be read (the I/O error is the `source`); a different message when
+    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto): ``Cannot read the certificate file `<path>`: …`` when the
+    /// file cannot be read (the I/O error is the `source`); a different message when
     /// the file holds no X.509 certificate.
     ///
     /// # Examples
@@ -217,7 +217,7 @@ impl PemUtil {
     /// assert!(PemUtil::load_certificate(path).is_ok());
     /// assert!(PemUtil::load_certificate(format!("file://{path}")).is_ok());
     /// let err = PemUtil::load_certificate("/nowhere/cert.pem").unwrap_err();
-    /// assert_eq!(err.to_string(), "Loading the certificate failed, please check your `/nowhere/cert.pem` input.");
+    /// assert_eq!(err.to_string(), "Cannot read the certificate file `/nowhere/cert.pem`: check the path (plain or `file://`).");
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn load_certificate(path: impl AsRef<Path>) -> Result<Certificate> {
@@ -225,7 +225,7 @@ impl PemUtil {
         let shown = path.display().to_string();
         let text = read_certificate_file(path).map_err(|e| {
             Error::crypto(format!(
-                "Loading the certificate failed, please check your `{shown}` input."
+                "Cannot read the certificate file `{shown}`: check the path (plain or `file://`)."
             ))
             .with_source(e)
         })?;
@@ -257,9 +257,8 @@ impl PemUtil {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto) with PHP's text
-    /// `Read the $certificate failed, please check it whether or nor correct` when the file cannot be read or
-    /// holds no certificate.
+    /// [`ErrorKind::Crypto`](crate::ErrorKind::Crypto), `Cannot read the certificate's serial number: …`, when the
+    /// file cannot be read or holds no certificate.
     ///
     /// # Examples
     ///

@@ -127,7 +127,8 @@ fn guard_mchid(mchid: &str, data: &Map<String, Value>) -> Result<()> {
     match input {
         Some(Value::String(s)) if s == mchid => Ok(()),
         other => Err(Error::invalid(format!(
-            "The xml's structure[mch_id({})] doesn't matched the init one mchid({mchid}).",
+            "The request's merchant ID `{}` (`mch_id`, `mchid` or `combine_mch_id`) is not this client's `{mchid}`: \
+             nothing was sent.",
             other.map(strval).unwrap_or_default()
         ))),
     }

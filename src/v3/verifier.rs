@@ -25,8 +25,8 @@ const READ_HEADERS: [&str; 5] = [
     "wechatpay-timestamp",
     "wechatpay-statement-sha1",
 ];
-const HEADERS_INCOMPLETE: &str = "The response's Headers incomplete, must have(`Wechatpay-Nonce`, `Wechatpay-Serial`, \
-     `Wechatpay-Signature` and `Wechatpay-Timestamp`).";
+const HEADERS_INCOMPLETE: &str = "The response is not signed: it lacks one of the headers `Wechatpay-Nonce`, \
+     `Wechatpay-Serial`, `Wechatpay-Signature` and `Wechatpay-Timestamp`, which WeChat Pay sends with every answer.";
 
 /// Verifies APIv3 responses against the platform keys (certificate serials and `PUB_KEY_ID_…` ids alike).
 ///
@@ -120,8 +120,8 @@ impl Verify for Verifier {
             return Err(Error::verify(
                 VerifyFailure::ClockSkew,
                 format!(
-                    "It's allowed time offset in ± {MAXIMUM_CLOCK_OFFSET} seconds, the response was on {timestamp}, \
-                     your's localtime on {now}."
+                    "The response's timestamp {timestamp} is more than {MAXIMUM_CLOCK_OFFSET} seconds away from the \
+                     local clock ({now}): check this machine's clock, or the answer is a replay."
                 ),
             ));
         }
@@ -129,8 +129,8 @@ impl Verify for Verifier {
             return Err(Error::verify(
                 VerifyFailure::UnknownSerial,
                 format!(
-                    "Cannot found the serial(`{serial}`)'s configuration, which's from the \
-                     response(header:Wechatpay-Serial), your's {}.",
+                    "The response is signed with the key `{serial}` (header `Wechatpay-Serial`), which is not \
+                     configured (configured: {}): add it with `Builder::cert`, or refresh the platform certificates.",
                     self.keys.serials().join(",")
                 ),
             ));
@@ -156,8 +156,8 @@ impl Verify for Verifier {
             Err(Error::verify(
                 VerifyFailure::BadSignature,
                 format!(
-                    "Verify the response's data with: timestamp={timestamp}, nonce={nonce}, signature=[redacted], \
-                     cert=[{serial} => ...] failed."
+                    "The response's signature does not verify with the key `{serial}` (timestamp {timestamp}, nonce \
+                     {nonce}): the answer was altered on its way, or the key configured under that serial is wrong."
                 ),
             ))
         }

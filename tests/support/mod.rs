@@ -185,3 +185,70 @@ pub fn signed_xml(fields: Value, secret: &str) -> String {
     data.insert("sign".into(), Value::String(sign));
     wechatpay::Transformer::to_xml(&Value::Object(data))
 }
+
+/// Our text for one of wechatpay-php's error messages (as the oracle vectors record them). We keep PHP's meaning
+/// but write plain, correct English that names the fix (docs/DECISIONS.md); this table is the correspondence,
+/// so the vectors still pin every message. Texts without an entry (Guzzle's status errors) are ours unchanged.
+pub fn ours(php: &str) -> String {
+    const TABLE: [(&str, &str); 11] = [
+        (
+            r"^Cannot load (private|public)Key from\(string\), please take care about the \\\$thing input\.$",
+            "Cannot load a $1 key from the given text: pass PEM text, a `file://` path (a plain path is read as PEM \
+             text) or an `RsaKey`.",
+        ),
+        (
+            r"^Decrypting the input \$ciphertext failed, please checking your \$key and \$iv whether or nor correct\.$",
+            "AES decryption failed: the key (the APIv3 key for notifications and certificates), the IV (nonce) or the \
+             associated data is wrong, or the ciphertext was altered.",
+        ),
+        (
+            r"^Decrypting the input \$ciphertext failed, please checking your \$privateKey whether or nor correct\.$",
+            "RSA decryption failed: the ciphertext was not encrypted for this private key, or it was altered.",
+        ),
+        (
+            r"^Encrypting the input \$plaintext failed, please checking your \$publicKey whether or nor correct\.$",
+            "RSA encryption failed: check the public key, and that the plaintext fits (at most 214 bytes with a \
+             2048-bit key).",
+        ),
+        (
+            r"^Here's only support the OPENSSL_PKCS1_OAEP_PADDING\(4\) mode, yours\((-?\d+)\)\.$",
+            "Only OAEP padding (`Rsa::OPENSSL_PKCS1_OAEP_PADDING`, 4) is supported, not $1.",
+        ),
+        (
+            r"^The inputs `\$ciphertext` incomplete, the bytes length must be one of 16, 15, 14, 13, 12, 8 or 4\.$",
+            "The ciphertext is too short to carry its 16-byte authentication tag: pass the whole base64 `ciphertext`.",
+        ),
+        (
+            r"^The xml's structure\[mch_id\((.*)\)\] doesn't matched the init one mchid\((.*)\)\.$",
+            "The request's merchant ID `$1` (`mch_id`, `mchid` or `combine_mch_id`) is not this client's `$2`: nothing \
+             was sent.",
+        ),
+        (
+            r"^Cannot found the serial\(`(.*)`\)'s configuration, which's from the response\(header:Wechatpay-Serial\), your's (.*)\.$",
+            "The response is signed with the key `$1` (header `Wechatpay-Serial`), which is not configured \
+             (configured: $2): add it with `Builder::cert`, or refresh the platform certificates.",
+        ),
+        (
+            r"^It's allowed time offset in ± (\d+) seconds, the response was on (.*), your's localtime on (.*)\.$",
+            "The response's timestamp $2 is more than $1 seconds away from the local clock ($3): check this \
+             machine's clock, or the answer is a replay.",
+        ),
+        (
+            r"^The response's Headers incomplete, must have\(`Wechatpay-Nonce`, `Wechatpay-Serial`, `Wechatpay-Signature` and `Wechatpay-Timestamp`\)\.$",
+            "The response is not signed: it lacks one of the headers `Wechatpay-Nonce`, `Wechatpay-Serial`, \
+             `Wechatpay-Signature` and `Wechatpay-Timestamp`, which WeChat Pay sends with every answer.",
+        ),
+        (
+            r"^Verify the response's data with: timestamp=(.*), nonce=(.*), signature=.*, cert=\[(.*) => \.\.\.\] failed\.$",
+            "The response's signature does not verify with the key `$3` (timestamp $1, nonce $2): the answer was \
+             altered on its way, or the key configured under that serial is wrong.",
+        ),
+    ];
+    for (pattern, replacement) in TABLE {
+        let re = regex::Regex::new(pattern).expect("table pattern");
+        if re.is_match(php) {
+            return re.replace(php, replacement).into_owned();
+        }
+    }
+    php.to_owned()
+}
