@@ -582,10 +582,7 @@ impl Builder {
         let base_uri = Url::parse(&self.base_uri).map_err(|e| {
             Error::config(format!("The `base_uri` ({}) is not a valid URL.", self.base_uri)).with_source(e)
         })?;
-        let retry = self
-            .retry
-            .map(|r| r.resolve(&base_uri, DEFAULT_BASE_URI))
-            .transpose()?;
+        let retry = self.retry.map(|r| r.resolve(&base_uri, DEFAULT_BASE_URI)).transpose()?;
         let mut headers = HeaderMap::new();
         headers.insert(http::header::USER_AGENT, user_agent());
         for (name, value) in &self.headers {

@@ -275,8 +275,7 @@ mod tests {
         if let Some(b) = backup {
             r = r.backup_base_uri(b);
         }
-        r.resolve(&base, "https://api.mch.weixin.qq.com/")
-            .unwrap()
+        r.resolve(&base, "https://api.mch.weixin.qq.com/").unwrap()
     }
 
     #[test]
@@ -290,8 +289,7 @@ mod tests {
     #[test]
     fn retries_alternate_between_the_domains() {
         let base = Url::parse("https://api.mch.weixin.qq.com/").unwrap();
-        let url = Url::parse("https://api.mch.weixin.qq.com/v3/pay/transactions/id/1?mchid=1")
-            .unwrap();
+        let url = Url::parse("https://api.mch.weixin.qq.com/v3/pay/transactions/id/1?mchid=1").unwrap();
         let p = policy(None);
         assert_eq!(p.target(&base, &url, 1), url);
         assert_eq!(
@@ -304,16 +302,9 @@ mod tests {
         assert_eq!(p.target(&base, &other, 2), other);
         // a non-default base URI has no backup unless one is given
         let test = Url::parse("http://127.0.0.1:1/").unwrap();
-        let none = Retry::new()
-            .resolve(&test, "https://api.mch.weixin.qq.com/")
-            .unwrap();
+        let none = Retry::new().resolve(&test, "https://api.mch.weixin.qq.com/").unwrap();
         let u = Url::parse("http://127.0.0.1:1/v3/x").unwrap();
         assert_eq!(none.target(&test, &u, 2), u);
-        assert!(
-            Retry::new()
-                .backup_base_uri("not a url")
-                .resolve(&test, "x")
-                .is_err()
-        );
+        assert!(Retry::new().backup_base_uri("not a url").resolve(&test, "x").is_err());
     }
 }
