@@ -150,7 +150,10 @@ fn a_get_answered_500_then_200_succeeds_with_retry_and_fails_without() {
             "blocking" => node.get(()),
             _ => runtime().block_on(node.get_async(())),
         };
-        assert_eq!(result.unwrap_or_else(|e| panic!("{way}: {e:?}")).text(), r#"{"ok":true}"#);
+        assert_eq!(
+            result.unwrap_or_else(|e| panic!("{way}: {e:?}")).text(),
+            r#"{"ok":true}"#
+        );
         failing.assert();
         ok.assert();
 
@@ -174,7 +177,10 @@ fn a_get_answered_500_then_200_succeeds_with_retry_and_fails_without() {
 fn a_get_is_not_retried_on_5xx_when_told_not_to() {
     let mut server = mockito::Server::new();
     let (failing, ok) = five_hundred_then_ok(&mut server);
-    let client = builder(&base(&server)).retry(quick().retry_gets(false)).build().unwrap();
+    let client = builder(&base(&server))
+        .retry(quick().retry_gets(false))
+        .build()
+        .unwrap();
     let err = client.chain("v3/pay/transactions/id/7").get(()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Status);
     failing.assert();

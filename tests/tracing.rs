@@ -136,12 +136,7 @@ fn both_ways(
 
 /// The one span named `name`.
 fn span(seen: &Seen, name: &str) -> SeenSpan {
-    let found: Vec<&SeenSpan> = seen
-        .spans
-        .iter()
-        .map(|(_, s)| s)
-        .filter(|s| s.name == name)
-        .collect();
+    let found: Vec<&SeenSpan> = seen.spans.iter().map(|(_, s)| s).filter(|s| s.name == name).collect();
     assert_eq!(found.len(), 1, "one `{name}` span in {:#?}", seen.spans);
     found[0].clone()
 }
@@ -226,10 +221,7 @@ fn a_successful_v3_call_is_one_span_with_the_template_status_and_request_id() {
     let client = client(&base(&server));
     let opts = json!({ "out_trade_no": ORDER, "query": { "mchid": MCHID } });
     let node = client.chain(TEMPLATE);
-    for (how, result, seen) in both_ways(
-        || node.get(opts.clone()),
-        || Box::pin(node.get_async(opts.clone())),
-    ) {
+    for (how, result, seen) in both_ways(|| node.get(opts.clone()), || Box::pin(node.get_async(opts.clone()))) {
         result.unwrap_or_else(|e| panic!("{how}: {e:?}"));
         let seen = seen.lock().unwrap();
         let call = span(&seen, "wechatpay.call");
@@ -250,7 +242,11 @@ fn a_successful_v3_call_is_one_span_with_the_template_status_and_request_id() {
             "{how}: {:?}",
             seen.events
         );
-        let mut secrets = vec![ORDER.to_owned(), "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".to_owned(), merchant_key_line()];
+        let mut secrets = vec![
+            ORDER.to_owned(),
+            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".to_owned(),
+            merchant_key_line(),
+        ];
         secrets.push("mchid=".to_owned());
         secrets.push("RESPNONCE42".to_owned());
         let secrets: Vec<String> = secrets.into_iter().chain(sent.authorization_parts()).collect();
@@ -277,10 +273,7 @@ fn a_failed_verification_records_its_kind_and_an_event_but_not_the_body() {
     let client = client(&base(&server));
     let opts = json!({ "out_trade_no": ORDER });
     let node = client.chain(TEMPLATE);
-    for (how, result, seen) in both_ways(
-        || node.get(opts.clone()),
-        || Box::pin(node.get_async(opts.clone())),
-    ) {
+    for (how, result, seen) in both_ways(|| node.get(opts.clone()), || Box::pin(node.get_async(opts.clone()))) {
         let err = result.unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::Verify(_)), "{how}: {err:?}");
         let seen = seen.lock().unwrap();
@@ -289,13 +282,19 @@ fn a_failed_verification_records_its_kind_and_an_event_but_not_the_body() {
         assert_eq!(field(&call, "status"), "200", "{how}");
         assert_eq!(field(&call, "request_id"), "REQ-VERIFY-1", "{how}");
         assert!(
-            seen.events.iter().any(|e| e.fields["message"] == "response verification failed"
-                && e.fields["error"] == format!("{:?}", err.kind())
-                && e.span.as_deref() == Some("wechatpay.call")),
+            seen.events
+                .iter()
+                .any(|e| e.fields["message"] == "response verification failed"
+                    && e.fields["error"] == format!("{:?}", err.kind())
+                    && e.span.as_deref() == Some("wechatpay.call")),
             "{how}: {:?}",
             seen.events
         );
-        let mut secrets: Vec<String> = vec![ORDER.into(), "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(), "RESPNONCE43".into()];
+        let mut secrets: Vec<String> = vec![
+            ORDER.into(),
+            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into(),
+            "RESPNONCE43".into(),
+        ];
         secrets.extend(sent.authorization_parts());
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         assert_nowhere(&seen, how, &secrets);
@@ -317,10 +316,7 @@ fn a_4xx_records_the_status_the_request_id_and_the_kind() {
     let client = client(&base(&server));
     let opts = json!({ "json": { "payer": { "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" }, "amount": { "total": 1 } } });
     let node = client.chain("v3/pay/transactions/jsapi");
-    for (how, result, seen) in both_ways(
-        || node.post(opts.clone()),
-        || Box::pin(node.post_async(opts.clone())),
-    ) {
+    for (how, result, seen) in both_ways(|| node.post(opts.clone()), || Box::pin(node.post_async(opts.clone()))) {
         assert_eq!(result.unwrap_err().kind(), ErrorKind::Status, "{how}");
         let seen = seen.lock().unwrap();
         let call = span(&seen, "wechatpay.call");
@@ -360,10 +356,7 @@ fn an_apiv2_call_is_traced_without_its_secret_sign_nonce_or_body() {
         .unwrap();
     let opts = json!({ "xml": { "appid": "wxd678efh567hg6787", "mch_id": MCHID, "out_trade_no": "V2ORDER5521" } });
     let node = client.v2().chain("pay/orderquery");
-    for (how, result, seen) in both_ways(
-        || node.post(opts.clone()),
-        || Box::pin(node.post_async(opts.clone())),
-    ) {
+    for (how, result, seen) in both_ways(|| node.post(opts.clone()), || Box::pin(node.post_async(opts.clone()))) {
         result.unwrap_or_else(|e| panic!("{how}: {e:?}"));
         let seen = seen.lock().unwrap();
         let call = span(&seen, "wechatpay.call");
@@ -378,7 +371,10 @@ fn an_apiv2_call_is_traced_without_its_secret_sign_nonce_or_body() {
             .map(|b| {
                 let start = b.find("<sign>").unwrap() + "<sign>".len();
                 let end = b.find("</sign>").unwrap();
-                b[start..end].trim_start_matches("<![CDATA[").trim_end_matches("]]>").to_owned()
+                b[start..end]
+                    .trim_start_matches("<![CDATA[")
+                    .trim_end_matches("]]>")
+                    .to_owned()
             })
             .collect();
         assert!(signs.iter().all(|s| s.len() >= 32), "{signs:?}");
@@ -400,7 +396,11 @@ fn the_certificate_downloader_and_bill_downloads_have_spans_too() {
     assert_eq!(certs.parent.as_deref(), Some("caller"));
     assert_eq!(field(&certs, "status"), "200");
     assert!(!certs.fields.contains_key("error"));
-    assert_nowhere(&seen, "certificates", &[wechatpay::sandbox::APIV3_KEY, "BEGIN CERTIFICATE"]);
+    assert_nowhere(
+        &seen,
+        "certificates",
+        &[wechatpay::sandbox::APIV3_KEY, "BEGIN CERTIFICATE"],
+    );
     drop(seen);
 
     const TOKEN: &str = "tK9vQ2xLmP4wR7sT1uY5zA8bC3dE6fG0";
@@ -457,4 +457,67 @@ fn without_a_subscriber_calls_work_the_same() {
         .get(json!({ "transaction_id": "1" }))
         .unwrap();
     assert_eq!(resp.status(), 200);
+}
+
+#[test]
+fn retries_and_redirect_hops_are_debug_events_inside_the_call_span() {
+    let body = r#"{"ok":true}"#;
+    let mut server = mockito::Server::new();
+    let hop = server
+        .mock("GET", "/v3/a")
+        .with_status(302)
+        .with_header("Location", "/v3/b?hop_token=H0PT0KEN55")
+        .expect(2)
+        .create();
+    let mut ok = server.mock("GET", "/v3/b?hop_token=H0PT0KEN55").with_body(body);
+    for (name, value) in signed_headers(&platform_private(), PLATFORM_ID, NOW, "HOPNONCE", body) {
+        ok = ok.with_header(name, &value);
+    }
+    let ok = ok.expect(2).create();
+    let refusing = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/", listener.local_addr().unwrap())
+    };
+    let client = builder(&refusing)
+        .retry(
+            wechatpay::Retry::new()
+                .backup_base_uri(base(&server))
+                .backoff(std::time::Duration::from_millis(1), std::time::Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let node = client.chain("v3/a");
+    for (how, result, seen) in both_ways(|| node.get(()), || Box::pin(node.get_async(()))) {
+        result.unwrap_or_else(|e| panic!("{how}: {e:?}"));
+        let seen = seen.lock().unwrap();
+        let in_call: Vec<&SeenEvent> = seen
+            .events
+            .iter()
+            .filter(|e| e.span.as_deref() == Some("wechatpay.call"))
+            .collect();
+        let retry = in_call
+            .iter()
+            .find(|e| e.fields["message"] == "retrying the request")
+            .unwrap_or_else(|| panic!("{how}: {in_call:?}"));
+        assert_eq!(
+            (
+                retry.fields["attempt"].as_str(),
+                retry.fields["reason"].as_str(),
+                retry.fields["backup"].as_str()
+            ),
+            ("2", "connect", "true"),
+            "{how}"
+        );
+        let redirect = in_call
+            .iter()
+            .find(|e| e.fields["message"] == "following a redirect")
+            .unwrap_or_else(|| panic!("{how}: {in_call:?}"));
+        assert_eq!(
+            (redirect.fields["hop"].as_str(), redirect.fields["status"].as_str()),
+            ("1", "302")
+        );
+        assert_nowhere(&seen, how, &["H0PT0KEN55", "HOPNONCE"]);
+    }
+    hop.assert();
+    ok.assert();
 }
