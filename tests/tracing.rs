@@ -117,11 +117,14 @@ fn captured<T>(f: impl FnOnce() -> T) -> (T, Arc<Mutex<Seen>>) {
     (out, seen)
 }
 
+/// What a subscriber saw of one way of making a call.
+type Captured = (&'static str, Result<Response>, Arc<Mutex<Seen>>);
+
 /// One call made blocking, then async (the future made inside the caller's span, driven outside it).
 fn both_ways(
     blocking: impl Fn() -> Result<Response>,
     asynchronous: impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<Response>>>>,
-) -> Vec<(&'static str, Result<Response>, Arc<Mutex<Seen>>)> {
+) -> Vec<Captured> {
     let (b, seen_b) = captured(&blocking);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
