@@ -30,7 +30,8 @@ const BACKUP_BASE_URI: &str = "https://api2.mch.weixin.qq.com/";
 /// retries go to the base URI itself. APIv3 requests are signed afresh for every attempt; APIv2 requests are sent
 /// again as they were (the `sign` covers the fields, not the host). The call's deadline
 /// ([`Builder::timeout`](crate::Builder::timeout)) bounds all attempts and waits together. Each retry is a
-/// `tracing` debug event.
+/// `tracing` debug event. Streamed downloads ([`crate::download`]) are not retried: a retry would resend a body
+/// already partly written.
 ///
 /// # Examples
 ///
