@@ -15,6 +15,7 @@ use crate::crypto::{KeyInput, KeyType, Rsa, RsaKey};
 use crate::error::{Error, Result};
 use crate::hooks::{Sign, Verify};
 use crate::redact::Secret;
+use crate::retry::Retry;
 use crate::transport::{Settings, Transport};
 
 /// The production gateway.
@@ -78,6 +79,7 @@ pub struct Builder {
     signer: Option<Arc<dyn Sign>>,
     verifier: Option<Arc<dyn Verify>>,
     wechatpay_serial: bool,
+    retry: Option<Retry>,
 }
 
 impl Default for Builder {
@@ -111,6 +113,7 @@ impl Default for Builder {
             signer: None,
             verifier: None,
             wechatpay_serial: true,
+            retry: None,
         }
     }
 }
@@ -477,6 +480,27 @@ impl Builder {
         self
     }
 
+    /// Turns on retries and failover to the backup domain (off by default): a call that never reached the
+    /// server is sent again, re-signed, to `https://api2.mch.weixin.qq.com/` (with the default base URI), and a
+    /// `GET` also after a 5xx or a read timeout; see [`Retry`] for the exact rule. The call's
+    /// [`timeout`](Builder::timeout) bounds all attempts together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1230000109")
+    ///     .secret("exposed_your_key_here_have_risks")
+    ///     .retry(wechatpay::Retry::new())
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
     /// Validates the settings (as wechatpay-php's `Builder::factory` does) and builds the client. Starts no thread and
     /// needs no runtime.
     ///
@@ -559,6 +583,7 @@ impl Builder {
         let base_uri = Url::parse(&self.base_uri).map_err(|e| {
             Error::config(format!("The `base_uri` ({}) is not a valid URL.", self.base_uri)).with_source(e)
         })?;
+        let retry = self.retry.map(|r| r.resolve(&base_uri, DEFAULT_BASE_URI)).transpose()?;
         let mut headers = HeaderMap::new();
         headers.insert(http::header::USER_AGENT, user_agent());
         for (name, value) in &self.headers {
@@ -599,6 +624,7 @@ impl Builder {
             base_uri,
             headers,
             transport: Transport::new(settings, async_clients),
+            retry,
         };
         Ok(Client::root(Arc::new(config)))
     }

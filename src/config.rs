@@ -10,6 +10,7 @@ use crate::certs::PlatformKeys;
 use crate::clock::{NonceFn, SharedClock};
 use crate::hooks::{Sign, Verify};
 use crate::redact::Secret;
+use crate::retry::Policy;
 use crate::transport::Transport;
 
 /// Settings shared by all nodes of one client.
@@ -31,6 +32,8 @@ pub(crate) struct Config {
     /// Client-level headers; they override the defaults and are overridden by per-request headers.
     pub(crate) headers: HeaderMap,
     pub(crate) transport: Transport,
+    /// Retries and failover to the backup domain; `None` (the default) sends every call once.
+    pub(crate) retry: Option<Policy>,
 }
 
 /// What APIv3 calls need.
@@ -67,6 +70,7 @@ impl fmt::Debug for Config {
         )
         .field("base_uri", &self.base_uri.as_str())
         .field("transport", &self.transport)
+        .field("retry", &self.retry)
         .finish_non_exhaustive()
     }
 }

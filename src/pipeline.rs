@@ -4,8 +4,10 @@
 //! (mch-id guard, nonce, sign, XML or query), send the same way and check `return_code`/`result_code`/`sign`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use tracing::{Instrument, Span};
 use url::Url;
 
 use crate::body::Body;
@@ -26,15 +28,22 @@ const MAX_REDIRECTS: usize = 5;
 const SUMMARY_BYTES: usize = 120;
 
 /// Runs one call: the whole of PHP's `request()` for a node, within the call's deadline (the `timeout` option,
-/// else the client's `timeout`; zero means none), redirects included.
+/// else the client's `timeout`; zero means none), redirects and retries included, inside `span` (see
+/// [`trace::call`](crate::trace::call)), on which it records the outcome.
 pub(crate) async fn execute(
     config: Arc<Config>,
     clients: Clients,
     method: Method,
     pathname: String,
     opts: Options,
+    span: Span,
 ) -> Result<Response> {
-    within_deadline(&config, &opts, call(&config, &clients, method, &pathname, &opts)).await
+    let started = Instant::now();
+    let result = within_deadline(&config, &opts, call(&config, &clients, method, &pathname, &opts))
+        .instrument(span.clone())
+        .await;
+    crate::trace::finish(&span, started, &result, result.as_ref().ok());
+    result
 }
 
 /// Runs `work` within the call's deadline: the `timeout` option, else the client's `timeout`; zero means none.
@@ -49,6 +58,7 @@ async fn within_deadline<T>(config: &Config, opts: &Options, work: impl Future<O
 
 async fn call(config: &Config, clients: &Clients, method: Method, pathname: &str, opts: &Options) -> Result<Response> {
     let routed = route(config, pathname, opts)?;
+    crate::trace::api(&Span::current(), routed.api);
     match routed.api {
         Api::V3 => {
             let v3 = config.v3.as_ref().ok_or_else(|| {
@@ -61,7 +71,10 @@ async fn call(config: &Config, clients: &Clients, method: Method, pathname: &str
             let (resp, path) = send_v3(config, v3, &clients.plain, method, routed.url, opts).await?;
             match v3.verifier.verify(&VerifyContext::new(&path, &resp)) {
                 Ok(()) => Ok(resp),
-                Err(e) => Err(e.with_response(resp)),
+                Err(e) => {
+                    crate::trace::verify_failed(e.kind());
+                    Err(e.with_response(resp))
+                }
             }
         }
         Api::V2 => execute_v2(config, clients, method, routed.url, opts).await,
@@ -162,7 +175,7 @@ async fn send_v3(
         }
     }
     let body = v3_body(opts)?;
-    let (resp, url) = send_following(
+    let (resp, url) = send(
         config,
         http,
         Exchange {
@@ -190,19 +203,54 @@ async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url
         headers,
         body: prepared.body,
     };
-    let (resp, url) = send_following(config, http, exchange, opts, None).await?;
+    let (resp, url) = send(config, http, exchange, opts, None).await?;
     match crate::v2::check(url.path(), &resp, secret.unwrap_or_default()) {
         Ok(()) => Ok(resp),
-        Err(e) => Err(e.with_response(resp)),
+        Err(e) => {
+            crate::trace::verify_failed(e.kind());
+            Err(e.with_response(resp))
+        }
     }
 }
 
 /// One request about to be sent.
+#[derive(Clone)]
 struct Exchange {
     method: Method,
     url: Url,
     headers: HeaderMap,
     body: Body,
+}
+
+/// Sends (following redirects) and, when the client has a retry policy, sends again what it allows: to the
+/// backup domain on every other attempt, re-signed for APIv3 (see [`Retry`](crate::Retry)).
+async fn send(
+    config: &Config,
+    http: &reqwest::Client,
+    ex: Exchange,
+    opts: &Options,
+    v3: Option<&V3>,
+) -> Result<(Response, Url)> {
+    let Some(policy) = &config.retry else {
+        return send_following(config, http, ex, opts, v3, &mut 0).await;
+    };
+    let mut attempt = 1;
+    loop {
+        let mut this = ex.clone();
+        this.url = policy.target(&config.base_uri, &ex.url, attempt);
+        let mut hops = 0;
+        let outcome = send_following(config, http, this, opts, v3, &mut hops).await;
+        if attempt >= policy.max_attempts {
+            return outcome;
+        }
+        let Some(reason) = policy.retriable(&ex.method, &outcome, hops == 0) else {
+            return outcome;
+        };
+        let delay = policy.delay(attempt);
+        attempt += 1;
+        policy.trace(attempt, reason, delay);
+        tokio::time::sleep(delay).await;
+    }
 }
 
 /// Sends, follows redirects (re-signing each APIv3 hop, as PHP's signer inside Guzzle's redirect loop) and turns
@@ -213,9 +261,9 @@ async fn send_following(
     mut ex: Exchange,
     opts: &Options,
     v3: Option<&V3>,
+    hops: &mut usize,
 ) -> Result<(Response, Url)> {
     let max_body = config.transport.settings.max_response_size;
-    let mut hops = 0;
     loop {
         if let Some(v3) = v3 {
             authorize(v3, &ex.method, &ex.url, ex.body.signed(), &mut ex.headers)?;
@@ -231,8 +279,9 @@ async fn send_following(
         let resp = transport::send(http, out, max_body).await?;
         if resp.status().is_redirection() && opts.allow_redirects {
             if let Some(next) = redirect_target(&ex.url, &resp) {
-                hops += 1;
-                if hops > MAX_REDIRECTS {
+                *hops += 1;
+                crate::trace::redirect(*hops, resp.status().as_u16());
+                if *hops > MAX_REDIRECTS {
                     return Err(Error::new(
                         ErrorKind::TooManyRedirects,
                         format!("Will not follow more than {MAX_REDIRECTS} redirects"),

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::options::Options;
 use crate::pipeline;
 use crate::response::Response;
+use crate::trace;
 
 macro_rules! verbs {
     ($($(#[$doc:meta])* $blocking:ident, $async_name:ident, $method:expr;)*) => {
@@ -116,17 +117,28 @@ impl Client {
     ) -> impl Future<Output = Result<Response>> + Send + 'static + use<> {
         let config = self.config().clone();
         let pathname = self.pathname().to_owned();
-        async move {
+        // The span is made here, in the caller's context, so the caller's current span is its parent.
+        let span = trace::call(&method, &pathname);
+        let dispatch = trace::current_dispatch();
+        let work = async move {
             let clients = config.transport.async_clients.clone();
-            pipeline::execute(config, clients, method, pathname, opts).await
-        }
+            pipeline::execute(config, clients, method, pathname, opts, span).await
+        };
+        trace::carry(dispatch, work)
     }
 
     fn blocking(&self, method: Method, opts: Options) -> Result<Response> {
         let config = self.config().clone();
         let pathname = self.pathname().to_owned();
+        // Made on the caller's thread (its current span is the parent), then carried, with the caller's
+        // subscriber, to the runtime thread that drives the call.
+        let span = trace::call(&method, &pathname);
+        let dispatch = trace::current_dispatch();
         let rt = config.transport.blocking()?;
         let job_config = config.clone();
-        rt.run(move |clients| pipeline::execute(job_config, clients, method, pathname, opts))
+        rt.run(move |clients| {
+            let work = pipeline::execute(job_config, clients, method, pathname, opts, span);
+            trace::carry(dispatch, work)
+        })
     }
 }

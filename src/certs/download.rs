@@ -4,9 +4,11 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::json;
+use tracing::{Instrument, Span};
 
 use super::PlatformKeys;
 use crate::client::Client;
@@ -15,6 +17,7 @@ use crate::crypto::AesGcm;
 use crate::error::{Error, ErrorKind, Result};
 use crate::hooks::{Verify, VerifyContext};
 use crate::response::Response;
+use crate::trace;
 use crate::transport::Clients;
 use crate::util::Certificate;
 
@@ -108,9 +111,13 @@ impl Downloader {
     pub fn download(&self) -> Result<Vec<Certificate>> {
         let config = self.client.config().clone();
         let algorithm_type = self.algorithm_type.clone();
+        // The span is made on the caller's thread (its current span is the parent) and carried, with the
+        // caller's subscriber, to the runtime thread.
+        let span = trace::certificates();
+        let dispatch = trace::current_dispatch();
         let rt = config.transport.blocking()?;
         let job_config = config.clone();
-        rt.run(move |clients| fetch(job_config, clients, algorithm_type))
+        rt.run(move |clients| trace::carry(dispatch, fetch_in(span, job_config, clients, algorithm_type)))
     }
 
     /// As [`download`](Downloader::download), async: the future owns what it needs (`Send + 'static`).
@@ -133,10 +140,12 @@ impl Downloader {
     pub fn download_async(&self) -> impl Future<Output = Result<Vec<Certificate>>> + Send + 'static + use<> {
         let config = self.client.config().clone();
         let algorithm_type = self.algorithm_type.clone();
-        async move {
+        let span = trace::certificates();
+        let dispatch = trace::current_dispatch();
+        trace::carry(dispatch, async move {
             let clients = config.transport.async_clients.clone();
-            fetch(config, clients, algorithm_type).await
-        }
+            fetch_in(span, config, clients, algorithm_type).await
+        })
     }
 }
 
@@ -159,8 +168,31 @@ struct Encrypted {
     ciphertext: String,
 }
 
-/// One download: request, decrypt, read, verify.
+/// One download: request, decrypt, read, verify, in a `wechatpay.certificates` span of its own.
 pub(crate) async fn fetch(
+    config: Arc<Config>,
+    clients: Clients,
+    algorithm_type: Option<String>,
+) -> Result<Vec<Certificate>> {
+    fetch_in(trace::certificates(), config, clients, algorithm_type).await
+}
+
+/// One download inside `span`, on which it records the outcome.
+async fn fetch_in(
+    span: Span,
+    config: Arc<Config>,
+    clients: Clients,
+    algorithm_type: Option<String>,
+) -> Result<Vec<Certificate>> {
+    let started = Instant::now();
+    let result = download_and_verify(config, clients, algorithm_type)
+        .instrument(span.clone())
+        .await;
+    trace::finish(&span, started, &result, None);
+    result
+}
+
+async fn download_and_verify(
     config: Arc<Config>,
     clients: Clients,
     algorithm_type: Option<String>,
@@ -184,6 +216,7 @@ pub(crate) async fn fetch(
     )
     .await;
     let (resp, path) = sent.map_err(public_key_mode)?;
+    trace::response(&Span::current(), &resp);
     let listing: Listing = match serde_json::from_slice(resp.body()) {
         Ok(l) => l,
         Err(e) => {
@@ -231,7 +264,10 @@ pub(crate) async fn fetch(
     let verifier = crate::v3::Verifier::new(keys).with_shared_clock(config.clock.clone());
     match verifier.verify(&VerifyContext::new(&path, &resp)) {
         Ok(()) => Ok(certs),
-        Err(e) => Err(e.with_response(resp)),
+        Err(e) => {
+            trace::verify_failed(e.kind());
+            Err(e.with_response(resp))
+        }
     }
 }
 

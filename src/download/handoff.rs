@@ -37,30 +37,36 @@ pub(crate) fn start(config: Arc<Config>, target: Target) -> Result<Chunks> {
     let credit = Arc::new(Semaphore::new(WINDOW));
     let job_credit = credit.clone();
     let job_config = config.clone();
-    rt.spawn(move |clients| async move {
-        let mut body = match open(&job_config, &clients, &target).await {
-            Ok(body) => body,
-            Err(e) => {
-                let _ = tx.send(Msg::Failed(e));
-                return;
-            }
-        };
-        loop {
-            // Closed when the caller has gone away (its writer failed): stop reading.
-            let Ok(permit) = job_credit.acquire().await else {
-                return;
+    // The span is made on the caller's thread (its current span is the parent) and carried, with the caller's
+    // subscriber, to the runtime thread.
+    let span = super::open::span(&target);
+    let dispatch = crate::trace::current_dispatch();
+    rt.spawn(move |clients| {
+        crate::trace::carry(dispatch, async move {
+            let mut body = match open(&job_config, &clients, &target, span).await {
+                Ok(body) => body,
+                Err(e) => {
+                    let _ = tx.send(Msg::Failed(e));
+                    return;
+                }
             };
-            permit.forget();
-            let msg = match body.next().await {
-                Ok(Some(chunk)) => Msg::Chunk(chunk),
-                Ok(None) => Msg::End,
-                Err(e) => Msg::Failed(e),
-            };
-            let last = !matches!(msg, Msg::Chunk(_));
-            if tx.send(msg).is_err() || last {
-                return;
+            loop {
+                // Closed when the caller has gone away (its writer failed): stop reading.
+                let Ok(permit) = job_credit.acquire().await else {
+                    return;
+                };
+                permit.forget();
+                let msg = match body.next().await {
+                    Ok(Some(chunk)) => Msg::Chunk(chunk),
+                    Ok(None) => Msg::End,
+                    Err(e) => Msg::Failed(e),
+                };
+                let last = !matches!(msg, Msg::Chunk(_));
+                if tx.send(msg).is_err() || last {
+                    return;
+                }
             }
-        }
+        })
     })?;
     Ok(Chunks {
         rx,

@@ -2,9 +2,12 @@
 //! of `pay/downloadbill` / `pay/downloadfundflow`; an error answer becomes an error here, with its body kept
 //! (bounded), before any byte of it reaches the caller's file or writer.
 
+use std::time::Instant;
+
 use bytes::Bytes;
 use http::Method;
 use serde_json::Value;
+use tracing::{Instrument, Span};
 use url::Url;
 
 use crate::config::Config;
@@ -13,6 +16,7 @@ use crate::options::Options;
 use crate::pipeline::{authorize, headers, status_error};
 use crate::response::Response;
 use crate::route::{Api, route};
+use crate::trace;
 use crate::transformer::Transformer;
 use crate::transport::{self, Clients, Outgoing, Streaming};
 
@@ -30,29 +34,88 @@ pub(crate) enum Target {
     V2 { path: String, opts: Box<Options> },
 }
 
-/// An opened download: the body still to read, with any bytes read ahead to sniff it.
+/// An opened download: the body still to read, with any bytes read ahead to sniff it, and the download's span,
+/// which ends with the body.
 #[derive(Debug)]
 pub(crate) struct Body {
     stream: Streaming,
     ahead: Option<Bytes>,
+    trace: Traced,
+}
+
+/// The span of a download and what it records when the body ends.
+#[derive(Debug)]
+struct Traced {
+    span: Span,
+    started: Instant,
+    bytes: u64,
 }
 
 impl Body {
     /// The next chunk of the body, or `None` at its end.
     pub(crate) async fn next(&mut self) -> Result<Option<Bytes>> {
-        match self.ahead.take() {
+        let next = match self.ahead.take() {
             Some(b) => Ok(Some(b)),
-            None => self.stream.chunk().await,
+            None => self.stream.chunk().instrument(self.trace.span.clone()).await,
+        };
+        match &next {
+            Ok(Some(chunk)) => self.trace.bytes += chunk.len() as u64,
+            Ok(None) => {
+                self.trace.span.record("bytes", self.trace.bytes);
+                trace::finish(&self.trace.span, self.trace.started, &next, None);
+            }
+            Err(_) => trace::finish(&self.trace.span, self.trace.started, &next, None),
         }
+        next
+    }
+}
+
+/// The span of the download of `target`, made where the caller asks for the download (so the caller's current
+/// span is its parent): the path template of an APIv2 download, the path alone of an APIv3 `download_url`
+/// (never its query, which carries the download `token`).
+pub(crate) fn span(target: &Target) -> Span {
+    match target {
+        Target::V3 { url } => {
+            let path = match Url::parse(url) {
+                Ok(u) => u.path().to_owned(),
+                Err(_) => url.split(['?', '#']).next().unwrap_or_default().to_owned(),
+            };
+            trace::download(&Method::GET, &path, Api::V3)
+        }
+        Target::V2 { path, .. } => trace::download(&Method::POST, path, Api::V2),
     }
 }
 
 /// Sends the request of `target` and checks the answer's status (and, for APIv2, that it is not an error
-/// document).
-pub(crate) async fn open(config: &Config, clients: &Clients, target: &Target) -> Result<Body> {
-    match target {
-        Target::V3 { url } => open_v3(config, clients, url).await,
-        Target::V2 { path, opts } => open_v2(config, clients, path, opts).await,
+/// document), inside `span` (see [`span`]), which records the answer and, once the body ends, the outcome.
+pub(crate) async fn open(config: &Config, clients: &Clients, target: &Target, span: Span) -> Result<Body> {
+    let started = Instant::now();
+    let opened = async {
+        match target {
+            Target::V3 { url } => open_v3(config, clients, url).await,
+            Target::V2 { path, opts } => open_v2(config, clients, path, opts).await,
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    match opened {
+        Ok((stream, ahead)) => {
+            trace::response(&span, &stream.response_with(Vec::new()));
+            Ok(Body {
+                stream,
+                ahead,
+                trace: Traced {
+                    span,
+                    started,
+                    bytes: 0,
+                },
+            })
+        }
+        Err(e) => {
+            let failed: Result<Body> = Err(e);
+            trace::finish(&span, started, &failed, None);
+            failed
+        }
     }
 }
 
@@ -65,7 +128,7 @@ pub(crate) fn resolve_download_url(config: &Config, url: &str) -> Result<Url> {
         .map_err(|e| Error::invalid(format!("The bill's download_url `{url}` is not a valid URL.")).with_source(e))
 }
 
-async fn open_v3(config: &Config, clients: &Clients, url: &str) -> Result<Body> {
+async fn open_v3(config: &Config, clients: &Clients, url: &str) -> Result<(Streaming, Option<Bytes>)> {
     let v3 = config
         .v3
         .as_ref()
@@ -88,10 +151,10 @@ async fn open_v3(config: &Config, clients: &Clients, url: &str) -> Result<Body> 
         shown.set_query(Some("[redacted]"));
     }
     let stream = check_status(&Method::GET, &shown, stream).await?;
-    Ok(Body { stream, ahead: None })
+    Ok((stream, None))
 }
 
-async fn open_v2(config: &Config, clients: &Clients, path: &str, opts: &Options) -> Result<Body> {
+async fn open_v2(config: &Config, clients: &Clients, path: &str, opts: &Options) -> Result<(Streaming, Option<Bytes>)> {
     let routed = route(config, path, opts)?;
     if routed.api != Api::V2 {
         return Err(Error::invalid(format!(
@@ -127,12 +190,11 @@ async fn open_v2(config: &Config, clients: &Clients, path: &str, opts: &Options)
             }
         }
         ahead.truncate(ERROR_BODY_MAX);
-        return Err(v2_error(stream.response_with(ahead)));
+        let err = v2_error(stream.response_with(ahead));
+        trace::verify_failed(err.kind());
+        return Err(err);
     }
-    Ok(Body {
-        stream,
-        ahead: (!ahead.is_empty()).then(|| Bytes::from(ahead)),
-    })
+    Ok((stream, (!ahead.is_empty()).then(|| Bytes::from(ahead))))
 }
 
 /// A 2xx answer passes; anything else becomes [`ErrorKind::Status`] with (the first 64 KiB of) its body.

@@ -166,7 +166,8 @@ where
     W: AsyncWrite + Unpin + Send + ?Sized,
 {
     let clients = config.transport.async_clients.clone();
-    let mut body = open(&config, &clients, &target).await?;
+    let span = super::open::span(&target);
+    let mut body = open(&config, &clients, &target, span).await?;
     let mut unpack = Unpack::new(gunzip);
     while let Some(chunk) = body.next().await? {
         let mut rest = &chunk[..];
