@@ -325,3 +325,52 @@ fn a_zero_timeout_option_lifts_the_call_deadline_for_one_call() {
     }
     handle.join().unwrap();
 }
+
+#[test]
+fn failed_calls_never_show_secrets_in_errors() {
+    let secret = "exposed_your_key_here_have_risks";
+    let apiv3_key = "apiv3_key_that_must_never_print_";
+    let pem = std::fs::read_to_string(fixture("keys/merchant.pkcs8.key.pem")).unwrap();
+    let key_line = pem.lines().nth(1).unwrap().to_owned();
+    let mut server = mockito::Server::new();
+    let _v3 = server
+        .mock("GET", "/v3/x")
+        .with_status(401)
+        .with_body(r#"{"code":"SIGN_ERROR","message":"签名错误"}"#)
+        .create();
+    let _v2 = server
+        .mock("POST", "/pay/orderquery")
+        .with_body("<xml><return_code>FAIL</return_code><return_msg>签名错误</return_msg></xml>")
+        .create();
+    let client = builder(&base(&server))
+        .secret(secret)
+        .apiv3_key(apiv3_key)
+        .build()
+        .unwrap();
+    let mut errors = Vec::new();
+    for (_, result) in both(&client.chain("v3/x"), "GET", ()) {
+        errors.push(result.unwrap_err());
+    }
+    let v2 = json!({ "xml": { "appid": "wx8888888888888888", "mch_id": MCHID, "out_trade_no": "1" } });
+    for (_, result) in both(&client.chain("v2/pay/orderquery"), "POST", v2) {
+        errors.push(result.unwrap_err());
+    }
+    // a notification signed with a key this client does not know
+    #[cfg(feature = "sandbox")]
+    {
+        let (headers, body) = wechatpay::sandbox::notification("TRANSACTION.SUCCESS", &json!({"a": 1})).unwrap();
+        errors.push(client.notification(&headers, &body).unwrap_err());
+    }
+    assert!(errors.len() >= 4);
+    for err in &errors {
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(secret), "{text}");
+            assert!(!text.contains(apiv3_key), "{text}");
+            assert!(!text.contains(&key_line), "{text}");
+            assert!(
+                !text.contains("Authorization") && !text.contains("WECHATPAY2-SHA256-RSA2048"),
+                "{text}"
+            );
+        }
+    }
+}
