@@ -24,8 +24,10 @@ pub(crate) const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
 /// wechatpay-java relies on OkHttp's 10 s connect / read / write timeouts, each restarting, with no overall one;
 /// wechatpay-php (Guzzle) and wechatpay-node (axios) set none at all.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default cap on a response body (bill files included).
-const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
+/// Default cap on a response body read into memory. API answers are a few KB (list queries some hundred KB;
+/// complaint images, the largest unverified answers, a few MB); bills and other large files go through the
+/// streamed `download` module, which this cap does not bound.
+const DEFAULT_MAX_RESPONSE_SIZE: usize = 4 * 1024 * 1024;
 
 const MCHID_REQUIRED: &str = "The merchant ID (`mchid`) is required: set it with `Builder::mchid`, e.g. `1900000001`.";
 const SERIAL_REQUIRED: &str = "The merchant API certificate's serial number (`serial`) is required: set it with `Builder::serial` (40 \
@@ -373,8 +375,9 @@ impl Builder {
         self
     }
 
-    /// Largest response body accepted (default 64 MiB); a larger one fails with
-    /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge).
+    /// Largest response body read into memory (default 4 MiB: API answers are a few KB, complaint images a few
+    /// MB); a larger one fails with [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge) before it is read.
+    /// Streamed downloads ([`crate::download`]) are not bound by it: fetch large files with them.
     ///
     /// # Examples
     ///

@@ -169,6 +169,27 @@ fn responses_larger_than_the_cap_are_refused() {
 }
 
 #[test]
+fn the_default_cap_is_four_mebibytes() {
+    let mut server = mockito::Server::new();
+    let _small = server
+        .mock("GET", "/v3/billdownload/file")
+        .with_body(vec![b'x'; 4 << 20])
+        .create();
+    let _big = server
+        .mock("GET", "/v3/merchant-service/images/big")
+        .with_body(vec![b'x'; (4 << 20) + 1])
+        .create();
+    let client = client(&base(&server));
+    // both paths are unverified, so a complete answer is accepted as it is
+    for (mode, result) in both(&client.chain("v3/billdownload/file"), "GET", ()) {
+        assert_eq!(result.expect(mode).body().len(), 4 << 20, "{mode}");
+    }
+    for (mode, result) in both(&client.chain("v3/merchant-service/images/big"), "GET", ()) {
+        assert_eq!(result.expect_err(mode).kind(), ErrorKind::BodyTooLarge, "{mode}");
+    }
+}
+
+#[test]
 fn server_errors_keep_status_and_body() {
     let mut server = mockito::Server::new();
     let body = r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#;

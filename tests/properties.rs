@@ -1,7 +1,7 @@
 //! Property tests (proptest, a fixed number of cases and no failure files, so CI stays fast and repeatable):
 //! the chain and URI templates never panic and always give a valid request target; `Transformer` never panics on
 //! arbitrary bytes and reads back what it writes; the APIv2 sign does not depend on key order; the APIv3 verifier
-//! refuses every single-byte change of a signed response's body, timestamp, nonce or signature.
+//! refuses every single-byte change of a signed response's or notification's body, timestamp, nonce or signature.
 
 #![allow(
     clippy::unwrap_used,
@@ -226,5 +226,45 @@ proptest! {
         let resp = signed.response().unwrap();
         let err = verifier().verify(&VerifyContext::new("/v3/pay/transactions/native", &resp)).unwrap_err();
         prop_assert!(matches!(err.kind(), ErrorKind::Verify(_)), "{:?}", err.kind());
+    }
+}
+
+/// The same for notifications, through `Client::notification` (built as WeChat Pay sends them by the sandbox).
+#[cfg(feature = "sandbox")]
+mod notifications {
+    use super::*;
+    use wechatpay::sandbox::{self, Sandbox};
+
+    fn part(headers: &HeaderMap, name: &str) -> Vec<u8> {
+        headers[name].as_bytes().to_vec()
+    }
+
+    proptest! {
+        #![proptest_config(config(64))]
+
+        #[test]
+        fn every_single_byte_change_of_a_notification_is_refused(
+            field in 0..4usize,
+            at in any::<usize>(),
+            visible in 0x21u8..0x7f,
+            any_byte in any::<u8>(),
+        ) {
+            let client = Sandbox::start().unwrap().client().unwrap();
+            let resource = serde_json::json!({ "out_trade_no": "1217752501201407033233368018", "trade_state": "SUCCESS" });
+            let (mut headers, mut body) = sandbox::notification("TRANSACTION.SUCCESS", &resource).unwrap();
+            prop_assert!(client.notification(&headers, &body).is_ok());
+            let name = ["wechatpay-timestamp", "wechatpay-nonce", "wechatpay-signature"][field.min(3).saturating_sub(1)];
+            let changed = if field == 0 {
+                flip(&mut body, at, any_byte)
+            } else {
+                let mut value = part(&headers, name);
+                let changed = flip(&mut value, at, visible);
+                headers.insert(HeaderName::from_static(name), HeaderValue::from_bytes(&value).unwrap());
+                changed
+            };
+            prop_assume!(changed);
+            let err = client.notification(&headers, &body).unwrap_err();
+            prop_assert!(matches!(err.kind(), ErrorKind::Verify(_)), "{:?}", err.kind());
+        }
     }
 }
