@@ -122,7 +122,18 @@ struct Inner {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    /// An error of `kind` with `message`, for custom [`Sign`](crate::Sign) and [`Verify`](crate::Verify) hooks
+    /// (a remote signer that cannot be reached, a verifier that refuses an answer). Keep secrets out of the message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::{Error, ErrorKind, VerifyFailure};
+    /// let err = Error::new(ErrorKind::Verify(VerifyFailure::BadSignature), "the remote verifier refused the answer");
+    /// assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::BadSignature));
+    /// assert_eq!(err.to_string(), "the remote verifier refused the answer");
+    /// ```
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             inner: Box::new(Inner {
                 kind,
@@ -161,7 +172,18 @@ impl Error {
         Self::new(ErrorKind::Verify(failure), message)
     }
 
-    pub(crate) fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+    /// Attaches the underlying cause, returned by [`source`](StdError::source).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let cause = std::io::Error::other("the signing service is gone");
+    /// let err = wechatpay::Error::new(wechatpay::ErrorKind::Transport, "cannot sign").with_source(cause);
+    /// assert_eq!(err.source().map(|s| s.to_string()).as_deref(), Some("the signing service is gone"));
+    /// ```
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
         self.inner.source = Some(source.into());
         self
     }
