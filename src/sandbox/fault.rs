@@ -70,7 +70,12 @@ pub enum Fault {
 /// A signed WeChat Pay error: `status` with `{"code","message"}`, by the identity the request names.
 pub(crate) fn error(state: &State, req: Option<&Incoming>, status: StatusCode, code: &str, message: &str) -> Answer {
     let (key, serial) = state.identity(req.and_then(Incoming::serial));
-    sign(status, json!({ "code": code, "message": message }).to_string(), key, serial)
+    sign(
+        status,
+        json!({ "code": code, "message": message }).to_string(),
+        key,
+        serial,
+    )
 }
 
 /// Serves `req` with `fault`.
@@ -110,7 +115,10 @@ pub(crate) fn apply(state: &State, fault: Fault, req: &Incoming) -> Served {
             ] {
                 map.insert(k.into(), Value::String(v.into()));
             }
-            map.insert("nonce_str".into(), Value::String(Formatter::nonce(32).unwrap_or_default()));
+            map.insert(
+                "nonce_str".into(),
+                Value::String(Formatter::nonce(32).unwrap_or_default()),
+            );
             if let Some(sign) = script::v2_sign(req, &map) {
                 map.insert("sign".into(), Value::String(sign));
             }
@@ -189,7 +197,10 @@ fn wrong_sign(req: &Incoming, answer: &Answer) -> Answer {
             ] {
                 map.insert(k.into(), Value::String(v.into()));
             }
-            map.insert("nonce_str".into(), Value::String(Formatter::nonce(32).unwrap_or_default()));
+            map.insert(
+                "nonce_str".into(),
+                Value::String(Formatter::nonce(32).unwrap_or_default()),
+            );
             map
         }
     };

@@ -98,7 +98,14 @@ impl State {
         self.signed(status, value.to_string())
     }
 
-    pub(super) fn record(&self, method: &Method, target: &str, headers: HeaderMap, body: &Bytes, signature_valid: bool) {
+    pub(super) fn record(
+        &self,
+        method: &Method,
+        target: &str,
+        headers: HeaderMap,
+        body: &Bytes,
+        signature_valid: bool,
+    ) {
         if let Ok(mut log) = self.log.lock() {
             log.push(Recorded {
                 method: method.clone(),

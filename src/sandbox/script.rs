@@ -314,6 +314,7 @@ impl Rule {
 }
 
 /// One request as the server read it.
+#[derive(Clone)]
 pub(crate) struct Incoming {
     pub(crate) method: Method,
     pub(crate) target: String,
@@ -409,7 +410,11 @@ pub(crate) fn json_answer(state: &State, req: &Incoming, status: u16, body: &Val
     let (key, serial) = state.identity(req.serial());
     match StatusCode::from_u16(status) {
         Ok(status) => {
-            let body = if body.is_null() { String::new() } else { body.to_string() };
+            let body = if body.is_null() {
+                String::new()
+            } else {
+                body.to_string()
+            };
             sign(status, body, key, serial)
         }
         Err(_) => {

@@ -15,8 +15,8 @@ use tokio::sync::oneshot;
 use super::fault;
 use super::routes::State;
 use super::script::{self, Incoming, Served};
-use http::StatusCode;
 use crate::error::{Error, Result};
+use http::StatusCode;
 
 /// The largest request body the sandbox reads; a larger one is answered `413` unread.
 const MAX_REQUEST_BODY: usize = 16 << 20;
@@ -124,13 +124,27 @@ async fn handle(
     let served = match body {
         Err(why) => {
             incoming.record(&state);
-            Served::now(fault::error(&state, Some(&incoming), StatusCode::BAD_REQUEST, "PARAM_ERROR", why))
+            Served::now(fault::error(
+                &state,
+                Some(&incoming),
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                why,
+            ))
         }
         // A panic (in a user's `reply_with` closure, say) answers 500 and leaves the server serving.
-        Ok(_) => std::panic::catch_unwind(AssertUnwindSafe(|| script::respond(&state, incoming))).unwrap_or_else(|_| {
-            let message = "the sandbox failed while answering this request (a panic in a scripted answer?)";
-            Served::now(fault::error(&state, None, StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", message))
-        }),
+        Ok(_) => std::panic::catch_unwind(AssertUnwindSafe(|| script::respond(&state, incoming.clone())))
+            .unwrap_or_else(|_| {
+                incoming.record(&state);
+                let message = "the sandbox failed while answering this request (a panic in a scripted answer?)";
+                Served::now(fault::error(
+                    &state,
+                    None,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    message,
+                ))
+            }),
     };
     if let Some(delay) = served.delay {
         tokio::time::sleep(delay).await;
