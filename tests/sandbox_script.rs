@@ -184,14 +184,8 @@ fn scripted_json_answers_any_path_signed_and_verified_then_clears() {
     // unscripted: the signed 404 naming the route
     let err = refunds.get(json!({ "out_refund_no": "R1" })).unwrap_err();
     assert_eq!(err.response().unwrap().status(), 404);
-    assert!(
-        err.to_string().contains("GET /v3/refund/domestic/refunds/R1")
-            || err
-                .response()
-                .unwrap()
-                .text()
-                .contains("GET /v3/refund/domestic/refunds/R1")
-    );
+    let text = err.response().unwrap().text();
+    assert!(text.contains("GET /v3/refund/domestic/refunds/R1"), "{text}");
 
     sandbox
         .on(Method::GET, "/v3/refund/domestic/refunds/{out_refund_no}")
@@ -500,4 +494,61 @@ fn malformed_requests_get_signed_errors_and_the_server_keeps_serving() {
     let seen = sandbox.requests();
     assert_eq!(seen.len(), 7);
     assert_eq!(seen.iter().filter(|r| r.signature_valid).count(), 3);
+}
+
+#[test]
+fn faults_spoil_the_scripted_answer_below_them_as_in_the_testing_guide() {
+    // docs/TESTING.md, "Scripting the sandbox"
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox
+        .builder()
+        .unwrap()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let query = client.chain("v3/pay/transactions/out-trade-no/{out_trade_no}");
+    let order = json!({ "out_trade_no": "T1", "query": { "mchid": wechatpay::sandbox::MCHID } });
+
+    sandbox
+        .on(Method::GET, "/v3/pay/transactions/out-trade-no/{out_trade_no}")
+        .reply_with(|req| {
+            let out_trade_no = req
+                .target
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            Reply::json(200, json!({ "out_trade_no": out_trade_no, "trade_state": "NOTPAY" }))
+        });
+    assert_eq!(
+        query.get(order.clone()).unwrap().json::<Value>().unwrap()["trade_state"],
+        "NOTPAY"
+    );
+
+    sandbox.on_path("/v3/pay/*").times(1).fail(Fault::ForgedSignature);
+    sandbox.on_path("/v3/pay/*").times(1).fail(Fault::FrequencyLimited);
+    assert_eq!(
+        query.get(order.clone()).unwrap_err().wechat().unwrap().code(),
+        "FREQUENCY_LIMITED"
+    );
+    let err = query.get(order.clone()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::BadSignature));
+    // what was spoiled is the scripted answer, not the built-in 404
+    assert_eq!(err.response().unwrap().json::<Value>().unwrap()["out_trade_no"], "T1");
+    assert!(query.get(order.clone()).is_ok());
+
+    sandbox.on_path("*").times(1).fail(Fault::Delay(Duration::from_secs(2)));
+    assert!(query.get(order.clone()).unwrap_err().is_timeout());
+    // faults stack: a stale answer, late
+    sandbox.on_path("*").times(1).fail(Fault::StaleTimestamp);
+    sandbox
+        .on_path("*")
+        .times(1)
+        .fail(Fault::Delay(Duration::from_millis(50)));
+    let err = query.get(order).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::ClockSkew));
+    // one record per request
+    assert_eq!(sandbox.requests().len(), 6);
 }

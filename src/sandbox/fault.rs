@@ -18,9 +18,9 @@ pub(crate) const UNKNOWN_SERIAL: &str = "SANDBOX_UNKNOWN_SERIAL_0000000000000000
 /// A misbehaviour of the gateway, for testing how a client copes: give it to
 /// [`Rule::fail`](super::Rule::fail) (or return it from a [`reply_with`](super::Rule::reply_with) closure).
 ///
-/// The APIv3 signature faults take the built-in (or, for a request naming a platform certificate, the
-/// certificate-signed) answer and spoil one thing; the status faults replace it with WeChat Pay's signed
-/// `{"code","message"}` error; the APIv2 faults answer XML.
+/// The APIv3 signature faults, [`Delay`](Fault::Delay) and [`WrongSign`](Fault::WrongSign) take the answer the
+/// request would otherwise get (from an older rule, else the built-in routes) and spoil one thing; the status
+/// faults replace it with WeChat Pay's signed `{"code","message"}` error; the other APIv2 faults answer XML.
 ///
 /// # Examples
 ///
@@ -55,13 +55,15 @@ pub enum Fault {
     FrequencyLimited,
     /// A signed `500 {"code":"SYSTEM_ERROR","message":"系统错误"}`.
     SystemError,
-    /// The built-in answer, sent after this delay (longer than a client's timeout: a timeout).
+    /// The answer (an older rule's, else the built-in one), sent after this delay (longer than a client's timeout:
+    /// a timeout).
     Delay(Duration),
     /// The connection is closed without an answer.
     ConnectionReset,
     /// APIv2: `return_code=FAIL` with a `return_msg`.
     ReturnCodeFail,
-    /// APIv2: the answer is signed with another APIv2 key (the built-in answer's fields when it succeeds).
+    /// APIv2: the answer is signed with another APIv2 key (an older rule's or the built-in answer's fields when it
+    /// succeeds).
     WrongSign,
     /// APIv2: a signed `result_code=FAIL` with `err_code=SYSTEMERROR` and an `err_code_des`.
     ResultCodeFail,
@@ -78,8 +80,9 @@ pub(crate) fn error(state: &State, req: Option<&Incoming>, status: StatusCode, c
     )
 }
 
-/// Serves `req` with `fault`.
-pub(crate) fn apply(state: &State, fault: Fault, req: &Incoming) -> Served {
+/// Serves `req` with `fault`, spoiling (where it spoils an answer) the answer of the rules below index `below`, or
+/// of the built-in routes.
+pub(crate) fn apply(state: &State, fault: Fault, req: &Incoming, below: usize) -> Served {
     let status = |status: StatusCode, code: &str, message: &str| {
         req.record(state);
         Served::now(error(state, Some(req), status, code, message))
@@ -126,15 +129,23 @@ pub(crate) fn apply(state: &State, fault: Fault, req: &Incoming) -> Served {
         }
         _ => {}
     }
-    let mut answer = script::builtin(state, req);
+    let served = script::answer_below(state, req, below);
+    let Some(mut answer) = served.answer else {
+        return served; // reset below: nothing to spoil
+    };
     match fault {
         Fault::Delay(delay) => {
             return Served {
                 answer: Some(answer),
-                delay: Some(delay),
+                delay: Some(served.delay.unwrap_or_default() + delay),
             };
         }
-        Fault::WrongSign => return Served::now(wrong_sign(req, &answer)),
+        Fault::WrongSign => {
+            return Served {
+                answer: Some(wrong_sign(req, &answer)),
+                delay: served.delay,
+            };
+        }
         _ => {}
     }
     let (key, serial) = state.identity(req.serial());
@@ -179,10 +190,13 @@ pub(crate) fn apply(state: &State, fault: Fault, req: &Incoming) -> Served {
         }
         _ => {}
     }
-    Served::now(answer)
+    Served {
+        answer: Some(answer),
+        delay: served.delay,
+    }
 }
 
-/// The built-in APIv2 answer's fields (or a plain success when it failed) signed with a key that is not the
+/// The APIv2 answer's fields (an older rule's, else the built-in one; a plain success when it failed) signed with a key that is not the
 /// sandbox's.
 fn wrong_sign(req: &Incoming, answer: &Answer) -> Answer {
     let mut map = match Transformer::to_array(&answer.body) {

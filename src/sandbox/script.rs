@@ -159,10 +159,12 @@ impl Scripts {
         self.lock().clear();
     }
 
-    /// The action of the newest rule matching the request, counting the call against its `times`.
-    fn take(&self, method: &Method, path: &str) -> Option<Action> {
+    /// The newest rule below `below` (an index; `usize::MAX`: all) matching the request, with its index, counting
+    /// the call against its `times`.
+    fn take(&self, method: &Method, path: &str, below: usize) -> Option<(usize, Action)> {
         let mut scripts = self.lock();
-        let index = scripts.iter().rposition(|s| s.matches(method, path))?;
+        let end = below.min(scripts.len());
+        let index = scripts[..end].iter().rposition(|s| s.matches(method, path))?;
         let script = &mut scripts[index];
         let action = script.action.clone();
         if let Some(n) = &mut script.remaining {
@@ -171,7 +173,7 @@ impl Scripts {
                 scripts.remove(index);
             }
         }
-        Some(action)
+        Some((index, action))
     }
 }
 
@@ -184,7 +186,8 @@ impl fmt::Debug for Scripts {
 /// A rule being set up by [`Sandbox::on`](super::Sandbox::on) or [`Sandbox::on_path`](super::Sandbox::on_path):
 /// limit it with [`times`](Rule::times), then give its answer with [`reply`](Rule::reply),
 /// [`reply_with`](Rule::reply_with) or [`fail`](Rule::fail), which puts it in force. The newest rule matching a
-/// request answers it, before the built-in routes; the request is recorded either way.
+/// request answers it, before the built-in routes (a [`Fault`] that spoils an answer spoils the one the older
+/// rules, else the built-in routes, give); the request is recorded either way.
 ///
 /// # Examples
 ///
@@ -368,22 +371,27 @@ impl Served {
 /// Answers one request: the newest matching rule, else the built-in routes; signed by the identity the request's
 /// `Wechatpay-Serial` names.
 pub(crate) fn respond(state: &State, req: Incoming) -> Served {
-    let Some(action) = state.scripts.take(&req.method, req.path()) else {
-        return Served::now(builtin(state, &req));
+    answer_below(state, &req, usize::MAX)
+}
+
+/// The answer of the rules below index `below`, else of the built-in routes: what a [`Fault`] spoils.
+pub(crate) fn answer_below(state: &State, req: &Incoming, below: usize) -> Served {
+    let Some((index, action)) = state.scripts.take(&req.method, req.path(), below) else {
+        return Served::now(builtin(state, req));
     };
     let reply = match action {
         Action::Reply(reply) => reply,
         Action::With(answer) => answer(&req.recorded(state)),
     };
     match reply.0 {
-        ReplyKind::Fault(f) => fault::apply(state, f, &req),
+        ReplyKind::Fault(f) => fault::apply(state, f, req, index),
         ReplyKind::Json(status, body) => {
             req.record(state);
-            Served::now(json_answer(state, &req, status, &body))
+            Served::now(json_answer(state, req, status, &body))
         }
         ReplyKind::Xml(fields) => {
             req.record(state);
-            Served::now(xml_answer(&req, fields))
+            Served::now(xml_answer(req, fields))
         }
     }
 }
