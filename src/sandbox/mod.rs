@@ -296,7 +296,8 @@ impl Sandbox {
     /// let sandbox = Sandbox::start()?;
     /// sandbox.on_path("*").fail(Fault::SystemError);
     /// sandbox.clear_scripts();
-    /// assert!(sandbox.client()?.chain("v3/certificates").get(()).is_ok());
+    /// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
+    /// assert!(node.get(serde_json::json!({ "transaction_id": "1" })).is_ok());
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn clear_scripts(&self) {

@@ -78,7 +78,8 @@ impl Reply {
     /// sandbox.on_path("/pay/orderquery").reply(Reply::xml(serde_json::json!({ "trade_state": "SUCCESS" })));
     /// let resp = sandbox.client()?.v2().chain("pay/orderquery")
     ///     .post(serde_json::json!({ "xml": { "appid": "wx8888888888888888", "mch_id": "1230000109", "out_trade_no": "1" } }))?;
-    /// assert!(resp.text().contains("<trade_state><![CDATA[SUCCESS]]></trade_state>"));
+    /// let fields = wechatpay::Transformer::to_array(resp.body());
+    /// assert_eq!((fields["trade_state"].as_str(), fields["result_code"].as_str()), (Some("SUCCESS"), Some("SUCCESS")));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn xml(fields: impl Into<Value>) -> Reply {
@@ -295,7 +296,8 @@ impl Rule {
     /// use wechatpay::{ErrorKind, VerifyFailure};
     /// let sandbox = Sandbox::start()?;
     /// sandbox.on_path("*").fail(Fault::ForgedSignature);
-    /// let err = sandbox.client()?.chain("v3/certificates").get(()).unwrap_err();
+    /// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
+    /// let err = node.get(serde_json::json!({ "transaction_id": "1" })).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::BadSignature));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
