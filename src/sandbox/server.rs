@@ -18,7 +18,8 @@ use super::script::{self, Incoming, Served};
 use crate::error::{Error, Result};
 use http::StatusCode;
 
-/// The largest request body the sandbox reads; a larger one is answered `413` unread.
+/// The largest request body the sandbox reads; a larger one (or a larger `Content-Length`) is answered a signed
+/// 400 `PARAM_ERROR`.
 const MAX_REQUEST_BODY: usize = 16 << 20;
 
 /// The server thread; dropping stops it.
