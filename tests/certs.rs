@@ -353,11 +353,15 @@ fn requests_announce_the_public_key_id_unless_told_otherwise() {
         .unwrap();
     rt.block_on(client.chain(node).get_async(opts.clone())).unwrap();
     assert_eq!(last_serial(&sandbox), [PLATFORM_SERIAL]);
-    // the request's own header wins
-    client
+    // the request's own header wins (the sandbox answers under that certificate, which this client lacks)
+    let err = client
         .chain(node)
         .get(json!({ "transaction_id": "1", "headers": { "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL } }))
-        .unwrap();
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        wechatpay::ErrorKind::Verify(wechatpay::VerifyFailure::UnknownSerial)
+    );
     assert_eq!(last_serial(&sandbox), [PLATFORM_CERT_NEW_SERIAL]);
     // switched off
     let quiet = sandbox

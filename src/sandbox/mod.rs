@@ -3,11 +3,13 @@
 //! doctests and users' own tests.
 
 mod certificates;
+mod fault;
 mod keys;
 mod media;
 mod multipart;
 mod notification;
 mod routes;
+mod script;
 mod server;
 mod v2;
 
@@ -23,9 +25,11 @@ use crate::crypto::RsaKey;
 use crate::error::{Error, Result};
 
 pub use certificates::{PLATFORM_CERT_NEW_SERIAL, PLATFORM_CERT_OLD_SERIAL};
+pub use fault::Fault;
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 pub use multipart::Part;
 pub use notification::notification;
+pub use script::{Reply, Rule};
 
 /// A request as the sandbox received it.
 ///
@@ -98,6 +102,17 @@ impl Recorded {
 /// `media_id` once `media_hash` matches the `media` part's MD5; a bad sign or an unknown route answers
 /// `return_code=FAIL` like the real gateway.
 ///
+/// Answers are signed by the key the request's `Wechatpay-Serial` names: a platform certificate serial
+/// ([`PLATFORM_CERT_NEW_SERIAL`]; [`PLATFORM_CERT_OLD_SERIAL`], whose key the sandbox does not have, is answered by
+/// the newer one, as after a rotation) gets an answer signed by that certificate's key under its serial; the
+/// public key id [`PLATFORM_SERIAL`], any other value or none, one signed by the platform public key's as before.
+/// Malformed requests (no `Authorization`, a garbage or oversized body, an absurd `Content-Length`) get a signed
+/// 401 `SIGN_ERROR` or 400 `PARAM_ERROR` naming the problem, and a panic while answering a signed 500: the server
+/// keeps serving.
+///
+/// Scripts ([`on`](Sandbox::on), [`on_path`](Sandbox::on_path)) answer any path before these routes, with JSON,
+/// XML, a closure or a [`Fault`].
+///
 /// # Examples
 ///
 /// ```
@@ -112,6 +127,7 @@ impl Recorded {
 pub struct Sandbox {
     server: server::Running,
     log: Arc<Mutex<Vec<Recorded>>>,
+    scripts: script::Scripts,
 }
 
 impl Sandbox {
@@ -156,8 +172,9 @@ impl Sandbox {
     fn start_with(public_key_mode: bool) -> Result<Sandbox> {
         let log = Arc::new(Mutex::new(Vec::new()));
         let state = routes::State::new(log.clone(), public_key_mode)?;
+        let scripts = state.scripts.clone();
         let server = server::Running::start(state)?;
-        Ok(Sandbox { server, log })
+        Ok(Sandbox { server, log, scripts })
     }
 
     /// The base URI to give a client, `http://127.0.0.1:<port>/`.
@@ -230,6 +247,61 @@ impl Sandbox {
             .lock()
             .map(|g| g.clone())
             .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// A rule for `method` requests to `path` (the path without its query: exact, with `{name}` segments matching
+    /// any one segment, or ending in `/*` for everything below it; `*` alone matches every path). Give its answer
+    /// with [`Rule::reply`], [`Rule::reply_with`] or [`Rule::fail`]; the newest matching rule answers before the
+    /// built-in routes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::http::Method;
+    /// use wechatpay::sandbox::{Reply, Sandbox};
+    /// let sandbox = Sandbox::start()?;
+    /// sandbox.on(Method::POST, "/v3/pay/transactions/native")
+    ///     .reply(Reply::json(200, serde_json::json!({ "code_url": "weixin://wxpay/bizpayurl?pr=scripted" })));
+    /// let resp = sandbox.client()?.chain("v3/pay/transactions/native")
+    ///     .post(serde_json::json!({ "json": { "out_trade_no": "1" } }))?;
+    /// assert_eq!(resp.json::<serde_json::Value>()?["code_url"], "weixin://wxpay/bizpayurl?pr=scripted");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn on(&self, method: Method, path: &str) -> Rule {
+        Rule::new(self.scripts.clone(), Some(method), path)
+    }
+
+    /// A rule for requests of any method to `path` (see [`on`](Sandbox::on)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::sandbox::{Fault, Sandbox};
+    /// let sandbox = Sandbox::start()?;
+    /// sandbox.on_path("/v3/*").fail(Fault::SystemError);
+    /// let err = sandbox.client()?.chain("v3/certificates").get(()).unwrap_err();
+    /// assert_eq!(err.response().map(|r| r.status().as_u16()), Some(500));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn on_path(&self, path: &str) -> Rule {
+        Rule::new(self.scripts.clone(), None, path)
+    }
+
+    /// Removes every rule: the built-in routes answer again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::sandbox::{Fault, Sandbox};
+    /// let sandbox = Sandbox::start()?;
+    /// sandbox.on_path("*").fail(Fault::SystemError);
+    /// sandbox.clear_scripts();
+    /// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
+    /// assert!(node.get(serde_json::json!({ "transaction_id": "1" })).is_ok());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn clear_scripts(&self) {
+        self.scripts.clear();
     }
 
     /// The sandbox merchant's private key (TEST ONLY, published with the crate).

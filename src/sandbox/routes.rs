@@ -22,6 +22,8 @@ pub(crate) struct State {
     certificates: super::certificates::Certificates,
     /// `GET /v3/certificates` answers 404 `RESOURCE_NOT_EXISTS` (a public-key-only merchant).
     public_key_mode: bool,
+    /// The scripted answers and faults (`script.rs`), consulted before the routes below.
+    pub(super) scripts: super::script::Scripts,
 }
 
 /// An answer before signing.
@@ -39,6 +41,7 @@ impl State {
             log,
             certificates: super::certificates::Certificates::load()?,
             public_key_mode,
+            scripts: super::script::Scripts::default(),
         })
     }
 
@@ -60,17 +63,7 @@ impl State {
                 body: Bytes::from(xml),
             };
         }
-        // Like the real gateway, a multipart upload is signed over its `meta` part, not over the whole body.
-        let signed = match &parts {
-            None => Ok(body.clone()),
-            Some(Ok(parts)) => parts
-                .iter()
-                .find(|p| p.name == "meta")
-                .map(|p| p.body.clone())
-                .ok_or_else(|| "the multipart body has no `meta` part".to_owned()),
-            Some(Err(why)) => Err(format!("malformed multipart body: {why}")),
-        };
-        let signed = match signed {
+        let signed = match signed_bytes(&body, parts.as_ref()) {
             Ok(signed) => signed,
             Err(why) => {
                 self.record(&method, &target, headers, &body, false);
@@ -105,7 +98,14 @@ impl State {
         self.signed(status, value.to_string())
     }
 
-    fn record(&self, method: &Method, target: &str, headers: HeaderMap, body: &Bytes, signature_valid: bool) {
+    pub(super) fn record(
+        &self,
+        method: &Method,
+        target: &str,
+        headers: HeaderMap,
+        body: &Bytes,
+        signature_valid: bool,
+    ) {
         if let Ok(mut log) = self.log.lock() {
             log.push(Recorded {
                 method: method.clone(),
@@ -114,6 +114,32 @@ impl State {
                 body: body.clone(),
                 signature_valid,
             });
+        }
+    }
+
+    /// Whether the request's signature verifies (APIv3 `Authorization`, or the APIv2 `sign`), as `handle` checks it.
+    pub(super) fn request_valid(&self, method: &Method, target: &str, headers: &HeaderMap, body: &Bytes) -> bool {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let parts = multipart::boundary(headers).map(|b| multipart::parse(&b, body));
+        if !path.starts_with("/v3/") {
+            return super::v2::request_fields(method, query, body, parts.as_ref()).1;
+        }
+        signed_bytes(body, parts.as_ref())
+            .is_ok_and(|signed| self.check_signature(method, target, headers, &signed).is_ok())
+    }
+
+    /// The key and serial that sign an answer to a request naming `serial` in its `Wechatpay-Serial`: a platform
+    /// certificate's (the newer one: the older one's key was not kept, like a rotated-out certificate), else the
+    /// public key's under [`PLATFORM_SERIAL`](keys::PLATFORM_SERIAL).
+    pub(super) fn identity(&self, serial: Option<&str>) -> (&RsaKey, &'static str) {
+        match serial {
+            Some(s)
+                if !self.public_key_mode
+                    && (s == PLATFORM_CERT_NEW_SERIAL || s == super::certificates::PLATFORM_CERT_OLD_SERIAL) =>
+            {
+                (&self.certificates.signing_key, PLATFORM_CERT_NEW_SERIAL)
+            }
+            _ => (&self.platform_private, keys::PLATFORM_SERIAL),
         }
     }
 
@@ -166,9 +192,26 @@ impl State {
     }
 }
 
+/// What an APIv3 request is signed over: its body, or the `meta` part of a multipart upload (like the real gateway).
+fn signed_bytes(body: &Bytes, parts: Option<&Result<Vec<Part>, String>>) -> Result<Bytes, String> {
+    match parts {
+        None => Ok(body.clone()),
+        Some(Ok(parts)) => parts
+            .iter()
+            .find(|p| p.name == "meta")
+            .map(|p| p.body.clone())
+            .ok_or_else(|| "the multipart body has no `meta` part".to_owned()),
+        Some(Err(why)) => Err(format!("malformed multipart body: {why}")),
+    }
+}
+
 /// Signs `body` with `key` under `serial` (`Wechatpay-Serial`).
-fn sign(status: StatusCode, body: String, key: &RsaKey, serial: &str) -> Answer {
-    let ts = Formatter::timestamp();
+pub(super) fn sign(status: StatusCode, body: String, key: &RsaKey, serial: &str) -> Answer {
+    sign_at(status, body, key, serial, Formatter::timestamp())
+}
+
+/// Signs `body` with `key` under `serial` as of the Unix time `ts` (`Wechatpay-Timestamp`).
+pub(super) fn sign_at(status: StatusCode, body: String, key: &RsaKey, serial: &str, ts: i64) -> Answer {
     let nonce = Formatter::nonce(32).unwrap_or_else(|_| "sandboxnonce".to_owned());
     let message = Formatter::response(ts, &nonce, &body);
     let signature = Rsa::sign(message.as_bytes(), key).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! The sandbox's HTTP plumbing: hyper on a loopback listener, on its own thread and current-thread runtime.
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -11,10 +12,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
+use super::fault;
 use super::routes::State;
+use super::script::{self, Incoming, Served};
 use crate::error::{Error, Result};
+use http::StatusCode;
 
-/// The largest request body the sandbox reads; a larger one is answered `413` unread.
+/// The largest request body the sandbox reads; a larger one (or a larger `Content-Length`) is answered a signed
+/// 400 `PARAM_ERROR`.
 const MAX_REQUEST_BODY: usize = 16 << 20;
 
 /// The server thread; dropping stops it.
@@ -74,25 +79,78 @@ impl Running {
     }
 }
 
+/// The service's error: the connection is closed without an answer ([`Fault::ConnectionReset`](super::Fault)).
+#[derive(Debug)]
+struct Unanswered;
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the sandbox closes this connection unanswered")
+    }
+}
+
+impl std::error::Error for Unanswered {}
+
 async fn handle(
     state: Arc<State>,
     req: hyper::Request<hyper::body::Incoming>,
-) -> std::result::Result<hyper::Response<Full<Bytes>>, hyper::Error> {
+) -> std::result::Result<hyper::Response<Full<Bytes>>, Unanswered> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"request body too large or unreadable")));
-            *resp.status_mut() = hyper::StatusCode::PAYLOAD_TOO_LARGE;
-            return Ok(resp);
-        }
-    };
     let target = parts
         .uri
         .path_and_query()
         .map(|pq| pq.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
-    let answer = state.handle(parts.method, target, parts.headers, body);
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Refused unread: an absurd Content-Length would otherwise keep both sides waiting for a body never sent.
+    let body = if declared.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+        Err("the request's Content-Length exceeds the sandbox's 16 MiB limit")
+    } else {
+        Limited::new(body, MAX_REQUEST_BODY)
+            .collect()
+            .await
+            .map(|collected| collected.to_bytes())
+            .map_err(|_| "the request body is larger than 16 MiB or unreadable")
+    };
+    let incoming = Incoming {
+        method: parts.method,
+        target,
+        headers: parts.headers,
+        body: body.as_ref().cloned().unwrap_or_default(),
+    };
+    let served = match body {
+        Err(why) => {
+            incoming.record(&state);
+            Served::now(fault::error(
+                &state,
+                Some(&incoming),
+                StatusCode::BAD_REQUEST,
+                "PARAM_ERROR",
+                why,
+            ))
+        }
+        // A panic (in a user's `reply_with` closure, say) answers 500 and leaves the server serving.
+        Ok(_) => std::panic::catch_unwind(AssertUnwindSafe(|| script::respond(&state, incoming.clone())))
+            .unwrap_or_else(|_| {
+                incoming.record(&state);
+                let message = "the sandbox failed while answering this request (a panic in a scripted answer?)";
+                Served::now(fault::error(
+                    &state,
+                    None,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    message,
+                ))
+            }),
+    };
+    if let Some(delay) = served.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let answer = served.answer.ok_or(Unanswered)?;
     let mut resp = hyper::Response::new(Full::new(answer.body));
     *resp.status_mut() = answer.status;
     *resp.headers_mut() = answer.headers;

@@ -27,6 +27,22 @@ fn sign_of(data: &Map<String, Value>, sign_type: &str) -> Option<String> {
     crate::v2::sign_fields(sign_type, data, SECRET).ok()
 }
 
+/// The request's signed fields (XML body, GET query or multipart text fields) and whether its `sign` verifies.
+pub(crate) fn request_fields(
+    method: &Method,
+    query: &str,
+    body: &[u8],
+    parts: Option<&Result<Vec<Part>, String>>,
+) -> (Map<String, Value>, bool) {
+    let data = match parts {
+        None => data_of(method, query, body),
+        Some(Ok(parts)) => super::media::v2_fields(parts),
+        Some(Err(_)) => return (Map::new(), false),
+    };
+    let valid = crate::notify::v2::check_sign(&data, SECRET).is_ok();
+    (data, valid)
+}
+
 /// Handles one APIv2 request: `(sign verified, XML answer)`. `parts` is the body read as `multipart/form-data`
 /// when it is one: its text fields are the signed data.
 pub(crate) fn handle(
