@@ -78,7 +78,15 @@ impl Certificates {
         if let Some(uri) = self.baseuri {
             builder = builder.base_uri(uri);
         }
-        let certificates = Downloader::new(&builder.build()?).download()?;
+        let certificates = Downloader::new(&builder.build()?).download().map_err(|e| {
+            // The gateway's answer is worth showing when it refused (4xx/5xx); the encrypted listing is not.
+            let status = e.kind() == wechatpay::ErrorKind::Status;
+            let mut failure = Failure::from(e);
+            if !status {
+                failure.body = None;
+            }
+            failure
+        })?;
         let saved = save_all(&dir, &certificates)?;
         let mut out = std::io::stdout().lock();
         for (i, (cert, path)) in certificates.iter().zip(&saved).enumerate() {

@@ -136,7 +136,7 @@ pub(crate) struct NotificationArgs {
     signature: Option<String>,
     /// Wechatpay-Serial
     #[arg(long = "serial-header", value_name = "SERIAL")]
-    serial: Option<String>,
+    serial_header: Option<String>,
     #[command(flatten)]
     merchant: Merchant,
 }
@@ -211,7 +211,7 @@ impl NotificationArgs {
             ("wechatpay-timestamp", &self.timestamp),
             ("wechatpay-nonce", &self.nonce),
             ("wechatpay-signature", &self.signature),
-            ("wechatpay-serial", &self.serial),
+            ("wechatpay-serial", &self.serial_header),
         ] {
             if let Some(value) = value {
                 insert(&mut headers, name, value)?;

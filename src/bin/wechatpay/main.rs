@@ -92,3 +92,13 @@ fn report(failure: &Failure) -> ExitCode {
     }
     ExitCode::FAILURE
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
