@@ -1,6 +1,7 @@
 //! The `wechatpay` command-line tool, run as a subprocess against the in-process sandbox: `request` (APIv3 and
 //! APIv2, settings by flags and by environment), `certificates`, `crypto`, the `sandbox` subcommand, every bad-input
 //! case, and that no secret is ever printed.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -38,7 +39,11 @@ impl Keys {
         let private_key = dir.path().join("apiclient_key.pem");
         std::fs::write(&private_key, Sandbox::merchant_private_key_pem()).unwrap();
         let merchant_public = dir.path().join("merchant_public.pem");
-        std::fs::write(&merchant_public, Sandbox::merchant_private_key().unwrap().to_public().to_spki_pem()).unwrap();
+        std::fs::write(
+            &merchant_public,
+            Sandbox::merchant_private_key().unwrap().to_public().to_spki_pem(),
+        )
+        .unwrap();
         let platform_public = dir.path().join("pub_key.pem");
         std::fs::write(&platform_public, Sandbox::platform_public_key().unwrap().to_spki_pem()).unwrap();
         Keys {
@@ -103,8 +108,18 @@ impl Out {
 
     /// Failed with exactly one line on stderr that contains `needle` (and no panic, no backtrace).
     fn fails_with(&self, needle: &str) -> &Self {
-        assert!(matches!(self.code, Some(c) if c != 0), "{:?}: {}", self.code, self.stdout);
-        assert_eq!(self.stderr.trim_end().lines().count(), 1, "one line wanted: {}", self.stderr);
+        assert!(
+            matches!(self.code, Some(c) if c != 0),
+            "{:?}: {}",
+            self.code,
+            self.stdout
+        );
+        assert_eq!(
+            self.stderr.trim_end().lines().count(),
+            1,
+            "one line wanted: {}",
+            self.stderr
+        );
         assert!(self.stderr.starts_with("wechatpay: "), "{}", self.stderr);
         assert!(self.stderr.contains(needle), "`{needle}` not in: {}", self.stderr);
         assert!(!self.stderr.contains("panicked") && !self.stderr.contains("stack backtrace"));
@@ -117,7 +132,9 @@ fn command(args: &[String], env: &[(&str, String)]) -> Command {
     for name in SETTINGS {
         cmd.env_remove(name);
     }
-    cmd.env("RUST_BACKTRACE", "1").args(args).envs(env.iter().map(|(k, v)| (k, v)));
+    cmd.env("RUST_BACKTRACE", "1")
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)));
     cmd
 }
 
@@ -142,7 +159,10 @@ fn assert_no_secret(text: &str) {
     assert!(!text.contains(sandbox::SECRET), "the APIv2 key was printed: {text}");
     assert!(!text.contains(sandbox::APIV3_KEY), "the APIv3 key was printed: {text}");
     assert!(!text.contains("PRIVATE KEY"), "a private key was printed: {text}");
-    for line in Sandbox::merchant_private_key_pem().lines().filter(|l| l.len() > 16 && !l.starts_with("-----")) {
+    for line in Sandbox::merchant_private_key_pem()
+        .lines()
+        .filter(|l| l.len() > 16 && !l.starts_with("-----"))
+    {
         assert!(!text.contains(line), "a private key line was printed: {text}");
     }
 }
@@ -172,7 +192,10 @@ fn request_v3_with_flags_prints_the_body() {
     assert_eq!(body["stock_creator_mchid"], "1230000109");
     let seen = sandbox.requests();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].target, "/v3/marketing/favor/stocks/9856888?stock_creator_mchid=1230000109");
+    assert_eq!(
+        seen[0].target,
+        "/v3/marketing/favor/stocks/9856888?stock_creator_mchid=1230000109"
+    );
     assert!(seen[0].signature_valid);
 }
 
@@ -197,16 +220,27 @@ fn request_v3_post_with_the_environment_and_flags_win() {
     );
     out.ok();
     let body: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(body["code_url"], "weixin://wxpay/bizpayurl?pr=sandboxnative12177525012014070332333");
+    assert_eq!(
+        body["code_url"],
+        "weixin://wxpay/bizpayurl?pr=sandboxnative12177525012014070332333"
+    );
     let seen = sandbox.requests();
     assert_eq!((seen[0].method.as_str(), seen[0].signature_valid), ("POST", true));
 
     // and the environment alone reaches the sandbox
     let out = run(
-        &args(&["request", "v3/marketing/favor/stocks/{stock_id}", "-d", r#"{"stock_id":"1"}"#]),
+        &args(&[
+            "request",
+            "v3/marketing/favor/stocks/{stock_id}",
+            "-d",
+            r#"{"stock_id":"1"}"#,
+        ]),
         &keys.env(&sandbox.base_uri()),
     );
-    assert_eq!(serde_json::from_str::<Value>(&out.ok().stdout).unwrap()["stock_id"], "1");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out.ok().stdout).unwrap()["stock_id"],
+        "1"
+    );
 }
 
 #[test]
@@ -236,7 +270,17 @@ fn request_v2_with_flags_and_with_the_environment() {
         ("WECHATPAY_SECRET", sandbox::SECRET.to_owned()),
         ("WECHATPAY_BASE_URI", sandbox.base_uri()),
     ];
-    let by_env = run(&args(&["request", "v2/mmpaymkttransfers/query_coupon_stock", "-X", "POST", "-d", data]), &env);
+    let by_env = run(
+        &args(&[
+            "request",
+            "v2/mmpaymkttransfers/query_coupon_stock",
+            "-X",
+            "POST",
+            "-d",
+            data,
+        ]),
+        &env,
+    );
     by_env.ok();
     for out in [&by_flags, &by_env] {
         let xml = wechatpay::Transformer::to_array(&out.stdout);
@@ -262,8 +306,15 @@ fn request_v2_with_flags_and_with_the_environment() {
     );
     assert_eq!(out.code, Some(1));
     let mut lines = out.stderr.lines();
-    assert!(lines.next().unwrap().contains("return_code is `FAIL`"), "{}", out.stderr);
-    assert_eq!(wechatpay::Transformer::to_array(lines.next().unwrap())["return_code"], "FAIL");
+    assert!(
+        lines.next().unwrap().contains("return_code is `FAIL`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        wechatpay::Transformer::to_array(lines.next().unwrap())["return_code"],
+        "FAIL"
+    );
 }
 
 #[test]
@@ -318,8 +369,15 @@ fn certificates_are_downloaded_verified_and_saved() {
         let path = output.path().join(format!("wechatpay_{serial}.pem"));
         let cert = PemUtil::load_certificate(&path).unwrap();
         assert_eq!(cert.serial_no(), serial);
-        assert!(out.stdout.contains(&format!("Serial Number: {serial}")), "{}", out.stdout);
-        assert!(out.stdout.contains(&format!("Not Before: {}", cert.not_before_rfc3339())));
+        assert!(
+            out.stdout.contains(&format!("Serial Number: {serial}")),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains(&format!("Not Before: {}", cert.not_before_rfc3339()))
+        );
         assert!(out.stdout.contains(&format!("Not After: {}", cert.not_after_rfc3339())));
         assert!(out.stdout.contains(&format!("Saved to: {}", path.display())));
     }
@@ -379,7 +437,11 @@ fn certificates_with_a_wrong_apiv3_key_fail_and_write_nothing() {
     out.fails_with("AES decryption failed");
     assert!(!out.stderr.contains("0123456789abcdef0123456789abcdef"));
     assert!(out.stdout.is_empty());
-    assert_eq!(std::fs::read_dir(output.path()).unwrap().count(), 0, "no file, not even a temporary one");
+    assert_eq!(
+        std::fs::read_dir(output.path()).unwrap().count(),
+        0,
+        "no file, not even a temporary one"
+    );
 }
 
 #[test]
@@ -389,15 +451,34 @@ fn crypto_rsa_sign_verify_encrypt_decrypt_round_trips() {
     let public_key = keys.merchant_public.display().to_string();
     let message = "GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n";
 
-    let signature = run(&args(&["crypto", "sign", "--private-key", &private_key, "--message", message]), &[]);
+    let signature = run(
+        &args(&["crypto", "sign", "--private-key", &private_key, "--message", message]),
+        &[],
+    );
     let signature = signature.ok().stdout.trim().to_owned();
     let merchant = Sandbox::merchant_private_key().unwrap();
-    assert!(Rsa::verify(message, &signature, &merchant.to_public()), "the library accepts the tool's signature");
-    assert_eq!(signature, Rsa::sign(message, &merchant).unwrap(), "PKCS#1 v1.5 signatures are deterministic");
+    assert!(
+        Rsa::verify(message, &signature, &merchant.to_public()),
+        "the library accepts the tool's signature"
+    );
+    assert_eq!(
+        signature,
+        Rsa::sign(message, &merchant).unwrap(),
+        "PKCS#1 v1.5 signatures are deterministic"
+    );
 
     let verify = |msg: &str| {
         run(
-            &args(&["crypto", "verify", "--public-key", &public_key, "--signature", &signature, "--message", msg]),
+            &args(&[
+                "crypto",
+                "verify",
+                "--public-key",
+                &public_key,
+                "--signature",
+                &signature,
+                "--message",
+                msg,
+            ]),
             &[],
         )
     };
@@ -415,19 +496,44 @@ fn crypto_rsa_sign_verify_encrypt_decrypt_round_trips() {
     assert_eq!(from_file.ok().stdout.trim(), signature);
 
     let ciphertext = run(
-        &args(&["crypto", "encrypt", "--public-key", &public_key, "--message", "13800138000"]),
+        &args(&[
+            "crypto",
+            "encrypt",
+            "--public-key",
+            &public_key,
+            "--message",
+            "13800138000",
+        ]),
         &[],
     );
     let ciphertext = ciphertext.ok().stdout.trim().to_owned();
     assert_eq!(Rsa::decrypt(&ciphertext, &merchant).unwrap(), "13800138000");
     let plaintext = run(
-        &args(&["crypto", "decrypt", "--private-key", &private_key, "--ciphertext", &ciphertext]),
+        &args(&[
+            "crypto",
+            "decrypt",
+            "--private-key",
+            &private_key,
+            "--ciphertext",
+            &ciphertext,
+        ]),
         &[],
     );
     assert_eq!(plaintext.ok().stdout, "13800138000");
 
     let other = Rsa::encrypt("x", &Sandbox::platform_public_key().unwrap()).unwrap();
-    run(&args(&["crypto", "decrypt", "--private-key", &private_key, "--ciphertext", &other]), &[]).fails_with("decrypt");
+    run(
+        &args(&[
+            "crypto",
+            "decrypt",
+            "--private-key",
+            &private_key,
+            "--ciphertext",
+            &other,
+        ]),
+        &[],
+    )
+    .fails_with("decrypt");
 }
 
 #[test]
@@ -448,7 +554,10 @@ fn crypto_aes_gcm_round_trips() {
         &env,
     );
     let ciphertext = encrypted.ok().stdout.trim().to_owned();
-    assert_eq!(AesGcm::decrypt(&ciphertext, sandbox::APIV3_KEY, "fdasflkja484w", "transaction").unwrap(), plaintext);
+    assert_eq!(
+        AesGcm::decrypt(&ciphertext, sandbox::APIV3_KEY, "fdasflkja484w", "transaction").unwrap(),
+        plaintext
+    );
     let decrypt = |aad: &str| {
         run(
             &args(&[
@@ -601,7 +710,13 @@ fn sandbox_subcommand_serves_the_settings_it_prints_until_stdin_closes() {
         .spawn()
         .unwrap();
     let (first, settings) = read_settings(&mut child);
-    let get = |name: &str| settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+    let get = |name: &str| {
+        settings
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     let base_uri = get("WECHATPAY_BASE_URI");
     let addr = base_uri.trim_start_matches("http://").trim_end_matches('/');
     assert!(first.contains(&format!("listening on {addr}")), "{first}");
@@ -638,11 +753,22 @@ fn sandbox_subcommand_serves_the_settings_it_prints_until_stdin_closes() {
     assert_eq!(refused.kind(), ErrorKind::Status);
 
     // the tool's own `request` with those settings as its environment
-    let env: Vec<(&str, String)> =
-        SETTINGS.iter().map(|k| (*k, get(k))).filter(|(k, _)| *k != "WECHATPAY_SANDBOX_DIR").collect();
-    let out = command(&args(&["request", "v3/marketing/favor/stocks/{stock_id}", "-d", r#"{"stock_id":"7"}"#]), &env)
-        .output()
-        .unwrap();
+    let env: Vec<(&str, String)> = SETTINGS
+        .iter()
+        .map(|k| (*k, get(k)))
+        .filter(|(k, _)| *k != "WECHATPAY_SANDBOX_DIR")
+        .collect();
+    let out = command(
+        &args(&[
+            "request",
+            "v3/marketing/favor/stocks/{stock_id}",
+            "-d",
+            r#"{"stock_id":"7"}"#,
+        ]),
+        &env,
+    )
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     drop(child.stdin.take());
@@ -663,7 +789,12 @@ fn sandbox_subcommand_keeps_a_given_directory_and_refuses_a_taken_port() {
         .spawn()
         .unwrap();
     let (_, settings) = read_settings(&mut child);
-    let base_uri = settings.iter().find(|(k, _)| k == "WECHATPAY_BASE_URI").unwrap().1.clone();
+    let base_uri = settings
+        .iter()
+        .find(|(k, _)| k == "WECHATPAY_BASE_URI")
+        .unwrap()
+        .1
+        .clone();
     let port = base_uri.trim_end_matches('/').rsplit(':').next().unwrap().to_owned();
 
     let taken = run(&args(&["sandbox", "--port", &port]), &[]);
@@ -681,9 +812,17 @@ fn sandbox_subcommand_keeps_a_given_directory_and_refuses_a_taken_port() {
 fn bad_input_is_one_line_and_a_non_zero_exit() {
     let keys = Keys::new();
     let sandbox = Sandbox::start().unwrap();
-    let path = args(&["request", "v3/marketing/favor/stocks/{stock_id}", "-d", r#"{"stock_id":"1"}"#]);
+    let path = args(&[
+        "request",
+        "v3/marketing/favor/stocks/{stock_id}",
+        "-d",
+        r#"{"stock_id":"1"}"#,
+    ]);
     let env_without = |name: &str| -> Vec<(&'static str, String)> {
-        keys.env(&sandbox.base_uri()).into_iter().filter(|(k, _)| *k != name).collect()
+        keys.env(&sandbox.base_uri())
+            .into_iter()
+            .filter(|(k, _)| *k != name)
+            .collect()
     };
 
     // missing settings, each named with its flag and variable
@@ -705,9 +844,16 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
     let mut env = env_without("WECHATPAY_PRIVATE_KEY");
     env.push(("WECHATPAY_PRIVATE_KEY", keys.platform_public.display().to_string()));
     run(&path, &env).fails_with("holds no usable private key");
-    run(&with(path.clone(), &["--cert", "PUB_KEY_ID_1=/nonexistent.pem"]), &keys.env(&sandbox.base_uri()))
-        .fails_with("cannot read the platform certificate file of `PUB_KEY_ID_1`");
-    run(&with(path.clone(), &["--cert", "no-equals-sign"]), &keys.env(&sandbox.base_uri())).fails_with("SERIAL=FILE");
+    run(
+        &with(path.clone(), &["--cert", "PUB_KEY_ID_1=/nonexistent.pem"]),
+        &keys.env(&sandbox.base_uri()),
+    )
+    .fails_with("cannot read the platform certificate file of `PUB_KEY_ID_1`");
+    run(
+        &with(path.clone(), &["--cert", "no-equals-sign"]),
+        &keys.env(&sandbox.base_uri()),
+    )
+    .fails_with("SERIAL=FILE");
     let certificates = args(&[
         "certificates",
         "-m",
@@ -730,7 +876,48 @@ fn bad_input_is_one_line_and_a_non_zero_exit() {
     // an APIv3 key of the wrong length, a bad base URI, an unreachable gateway
     run(&with(path.clone(), &["--apiv3-key", "short-key-not-32"]), &env).fails_with("32 bytes");
     run(&with(path.clone(), &["--base-uri", "not a url"]), &env).fails_with("base_uri");
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     run(&with(path.clone(), &["--base-uri", &format!("http://{closed}/")]), &env).fails_with(&closed.to_string());
     assert!(sandbox.requests().is_empty(), "no bad input reached the gateway");
+}
+
+#[test]
+fn help_shows_no_secret_from_the_environment() {
+    let keys = Keys::new();
+    let env = keys.env("http://127.0.0.1:1/");
+    for sub in [
+        &["request", "--help"][..],
+        &["certificates", "--help"],
+        &["crypto", "notification", "--help"],
+    ] {
+        let out = run(&args(sub), &env);
+        out.ok();
+        assert!(out.stdout.contains("WECHATPAY_APIV3_KEY"), "{}", out.stdout);
+    }
+    let out = run(&args(&["crypto", "aes-gcm-decrypt", "--help"]), &env);
+    assert!(out.ok().stdout.contains("--apiv3-key"));
+}
+
+#[cfg(unix)]
+#[test]
+fn sandbox_subcommand_stops_on_sigterm() {
+    let mut child = command(&args(&["sandbox"]), &[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let (_, settings) = read_settings(&mut child);
+    assert!(settings.iter().any(|(k, _)| k == "WECHATPAY_BASE_URI"));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = wait_exit(&mut child);
+    assert!(status.success(), "a clean exit after SIGTERM: {status}");
+    drop(child.stdin.take());
 }

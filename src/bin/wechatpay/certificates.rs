@@ -20,7 +20,13 @@ pub(crate) struct Certificates {
     #[arg(short = 'm', long, env = "WECHATPAY_MCHID", value_name = "MCHID")]
     mchid: Option<String>,
     /// Serial number of the merchant API certificate
-    #[arg(short = 's', long = "serialno", visible_alias = "serial", env = "WECHATPAY_SERIAL", value_name = "SERIAL")]
+    #[arg(
+        short = 's',
+        long = "serialno",
+        visible_alias = "serial",
+        env = "WECHATPAY_SERIAL",
+        value_name = "SERIAL"
+    )]
     serialno: Option<String>,
     /// Merchant API private key PEM file
     #[arg(
@@ -45,20 +51,38 @@ pub(crate) struct Certificates {
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: Option<PathBuf>,
     /// Base URI of the gateway [default: https://api.mch.weixin.qq.com/]
-    #[arg(short = 'u', long = "baseuri", visible_alias = "base-uri", env = "WECHATPAY_BASE_URI", value_name = "URI")]
+    #[arg(
+        short = 'u',
+        long = "baseuri",
+        visible_alias = "base-uri",
+        env = "WECHATPAY_BASE_URI",
+        value_name = "URI"
+    )]
     baseuri: Option<String>,
 }
 
 impl Certificates {
     pub(crate) fn run(self) -> Outcome {
-        let mchid = self.mchid.ok_or_else(|| missing("-m/--mchid", "WECHATPAY_MCHID", "the merchant ID"))?;
-        let serial = self
-            .serialno
-            .ok_or_else(|| missing("-s/--serialno", "WECHATPAY_SERIAL", "the merchant API certificate serial"))?;
-        let key_file = self.privatekey.ok_or_else(|| {
-            missing("-f/--privatekey", "WECHATPAY_PRIVATE_KEY", "the merchant private key PEM file")
+        let mchid = self
+            .mchid
+            .ok_or_else(|| missing("-m/--mchid", "WECHATPAY_MCHID", "the merchant ID"))?;
+        let serial = self.serialno.ok_or_else(|| {
+            missing(
+                "-s/--serialno",
+                "WECHATPAY_SERIAL",
+                "the merchant API certificate serial",
+            )
         })?;
-        let apiv3_key = self.key.ok_or_else(|| missing("-k/--key", "WECHATPAY_APIV3_KEY", "the APIv3 key"))?;
+        let key_file = self.privatekey.ok_or_else(|| {
+            missing(
+                "-f/--privatekey",
+                "WECHATPAY_PRIVATE_KEY",
+                "the merchant private key PEM file",
+            )
+        })?;
+        let apiv3_key = self
+            .key
+            .ok_or_else(|| missing("-k/--key", "WECHATPAY_APIV3_KEY", "the APIv3 key"))?;
         let dir = self.output.unwrap_or_else(std::env::temp_dir);
         if !dir.is_dir() {
             return Err(Failure::new(format!(
@@ -113,7 +137,9 @@ fn save_all(dir: &Path, certificates: &[Certificate]) -> Outcome<Vec<PathBuf>> {
     for cert in certificates {
         let serial = cert.serial_no();
         if serial.is_empty() || !serial.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(Failure::new(format!("the certificate serial `{serial}` is not a file name")));
+            return Err(Failure::new(format!(
+                "the certificate serial `{serial}` is not a file name"
+            )));
         }
         let target = dir.join(format!("wechatpay_{serial}.pem"));
         let mut file = tempfile::Builder::new()

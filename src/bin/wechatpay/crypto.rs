@@ -97,7 +97,12 @@ impl Message {
 #[derive(Debug, Args)]
 pub(crate) struct Aes {
     /// APIv3 key (32 bytes)
-    #[arg(long = "apiv3-key", env = "WECHATPAY_APIV3_KEY", value_name = "KEY", hide_env_values = true)]
+    #[arg(
+        long = "apiv3-key",
+        env = "WECHATPAY_APIV3_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
     apiv3_key: Option<String>,
     /// The nonce (IV), as text
     #[arg(long, value_name = "TEXT")]

@@ -6,8 +6,7 @@ use crate::fail::{Failure, Outcome};
 
 /// The text of `path`, given as `what` (e.g. "the private key file (--private-key)").
 pub(crate) fn read_text(path: &Path, what: &str) -> Outcome<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(format!("cannot read {what} `{}`: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| Failure::new(format!("cannot read {what} `{}`: {e}", path.display())))
 }
 
 /// The bytes of `path`, given as `what`.

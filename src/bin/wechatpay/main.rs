@@ -65,7 +65,10 @@ fn main() -> ExitCode {
 /// `--help` / `--version` as clap prints them; any other parse error as one line.
 fn usage(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind as K;
-    if matches!(e.kind(), K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand) {
+    if matches!(
+        e.kind(),
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         let _ = e.print();
         return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
             ExitCode::from(2)

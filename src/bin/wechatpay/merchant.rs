@@ -23,13 +23,23 @@ pub(crate) struct Merchant {
     pub(crate) private_key: Option<PathBuf>,
     /// WeChat Pay platform certificate or public key PEM file under its serial (or PUB_KEY_ID_…); repeatable;
     /// WECHATPAY_CERTS takes a comma-separated list
-    #[arg(long = "cert", env = "WECHATPAY_CERTS", value_name = "SERIAL=FILE", value_delimiter = ',')]
+    #[arg(
+        long = "cert",
+        env = "WECHATPAY_CERTS",
+        value_name = "SERIAL=FILE",
+        value_delimiter = ','
+    )]
     pub(crate) certs: Vec<String>,
     /// APIv2 key
     #[arg(long, env = "WECHATPAY_SECRET", value_name = "KEY", hide_env_values = true)]
     pub(crate) secret: Option<String>,
     /// APIv3 key (32 bytes)
-    #[arg(long = "apiv3-key", env = "WECHATPAY_APIV3_KEY", value_name = "KEY", hide_env_values = true)]
+    #[arg(
+        long = "apiv3-key",
+        env = "WECHATPAY_APIV3_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
     pub(crate) apiv3_key: Option<String>,
     /// Base URI of the gateway [default: https://api.mch.weixin.qq.com/]
     #[arg(long = "base-uri", env = "WECHATPAY_BASE_URI", value_name = "URI")]
@@ -58,7 +68,11 @@ impl Merchant {
     /// The merchant private key.
     pub(crate) fn private_key(&self) -> Outcome<RsaKey> {
         let path = self.private_key.as_ref().ok_or_else(|| {
-            missing("--private-key", "WECHATPAY_PRIVATE_KEY", "the merchant private key PEM file")
+            missing(
+                "--private-key",
+                "WECHATPAY_PRIVATE_KEY",
+                "the merchant private key PEM file",
+            )
         })?;
         load_private_key(path, "the private key file (--private-key)")
     }
@@ -67,8 +81,7 @@ impl Merchant {
     pub(crate) fn platform_keys(&self) -> Outcome<Vec<(String, RsaKey)>> {
         let mut keys = Vec::new();
         for entry in &self.certs {
-            let Some((serial, path)) = entry.split_once('=').filter(|(s, p)| !s.is_empty() && !p.is_empty())
-            else {
+            let Some((serial, path)) = entry.split_once('=').filter(|(s, p)| !s.is_empty() && !p.is_empty()) else {
                 return Err(Failure::new(format!(
                     "--cert wants SERIAL=FILE (the serial or PUB_KEY_ID_… and a PEM file), got `{entry}`"
                 )));
@@ -110,9 +123,10 @@ impl Merchant {
                     .serial(self.serial.clone().unwrap_or_else(|| "unused".to_owned()))
                     .signer(|_: &wechatpay::SignContext<'_>| Ok(String::new()));
             } else {
-                let serial = self.serial.as_deref().ok_or_else(|| {
-                    missing("--serial", "WECHATPAY_SERIAL", "the merchant API certificate serial")
-                })?;
+                let serial = self
+                    .serial
+                    .as_deref()
+                    .ok_or_else(|| missing("--serial", "WECHATPAY_SERIAL", "the merchant API certificate serial"))?;
                 builder = builder.serial(serial).private_key(self.private_key()?);
             }
         }
@@ -140,7 +154,10 @@ pub(crate) fn load_private_key(path: &std::path::Path, what: &str) -> Outcome<Rs
 pub(crate) fn load_public_key(path: &std::path::Path, what: &str) -> Outcome<RsaKey> {
     let pem = files::read_text(path, what)?;
     Rsa::from(pem.as_str(), KeyType::Public).map_err(|e| {
-        Failure::new(format!("{what} `{}` holds no public key or certificate: {e}", path.display()))
+        Failure::new(format!(
+            "{what} `{}` holds no public key or certificate: {e}",
+            path.display()
+        ))
     })
 }
 

@@ -30,7 +30,11 @@ impl Request {
             None => Value::Object(Default::default()),
             Some(text) => match serde_json::from_str::<Value>(text) {
                 Ok(v @ Value::Object(_)) => v,
-                Ok(_) => return Err(Failure::new("-d wants a JSON object of request options, e.g. '{\"json\":{}}'")),
+                Ok(_) => {
+                    return Err(Failure::new(
+                        "-d wants a JSON object of request options, e.g. '{\"json\":{}}'",
+                    ));
+                }
                 Err(e) => return Err(Failure::new(one_line(&format!("-d is not valid JSON: {e}")))),
             },
         };

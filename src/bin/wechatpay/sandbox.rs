@@ -29,8 +29,9 @@ impl SandboxArgs {
         let temp;
         let dir = match self.dir {
             Some(dir) => {
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| Failure::new(format!("cannot create the directory (--dir) `{}`: {e}", dir.display())))?;
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    Failure::new(format!("cannot create the directory (--dir) `{}`: {e}", dir.display()))
+                })?;
                 dir
             }
             None => {
@@ -70,7 +71,10 @@ fn write_files(server: &Sandbox, dir: &Path) -> Outcome<Vec<(&'static str, Strin
         Ok(path)
     };
     let private_key = write("merchant_private_key.pem", Sandbox::merchant_private_key_pem())?;
-    let public_key = write("wechatpay_public_key.pem", &Sandbox::platform_public_key()?.to_spki_pem())?;
+    let public_key = write(
+        "wechatpay_public_key.pem",
+        &Sandbox::platform_public_key()?.to_spki_pem(),
+    )?;
     let mut certs = vec![format!("{}={}", sandbox::PLATFORM_SERIAL, public_key.display())];
     // The platform certificates as a merchant gets them: downloaded from the running sandbox and verified.
     for cert in Downloader::new(&server.client()?).download()? {
