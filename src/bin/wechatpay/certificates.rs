@@ -131,7 +131,7 @@ impl Certificates {
 }
 
 /// Writes every certificate to a temporary file in `dir`, then renames each to `wechatpay_<serial>.pem`; on any
-/// failure before the renames nothing is left behind (the temporary files delete themselves).
+/// failure nothing new is left behind (the temporary files delete themselves, renamed ones are removed).
 fn save_all(dir: &Path, certificates: &[Certificate]) -> Outcome<Vec<PathBuf>> {
     let mut pending = Vec::new();
     for cert in certificates {
@@ -152,10 +152,15 @@ fn save_all(dir: &Path, certificates: &[Certificate]) -> Outcome<Vec<PathBuf>> {
             .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", file.path().display())))?;
         pending.push((file, target));
     }
-    let mut saved = Vec::new();
+    let mut saved: Vec<PathBuf> = Vec::new();
     for (file, target) in pending {
-        file.persist(&target)
-            .map_err(|e| Failure::new(format!("cannot save `{}`: {}", target.display(), e.error)))?;
+        if let Err(e) = file.persist(&target) {
+            // Undo the renames already done (the remaining temporary files delete themselves).
+            for path in &saved {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(Failure::new(format!("cannot save `{}`: {}", target.display(), e.error)));
+        }
         saved.push(target);
     }
     Ok(saved)

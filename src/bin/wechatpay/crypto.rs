@@ -224,7 +224,11 @@ impl NotificationArgs {
         }
         let body = read_input(&self.body, "the body file (--body)")?;
         let client = self.merchant.client(Needs::Notifications)?;
-        let event = client.notification(&headers, &body)?;
+        let event = client.notification(&headers, &body).map_err(|e| {
+            let mut failure = Failure::from(e);
+            failure.message = format!("the notification was refused: {}", failure.message);
+            failure
+        })?;
         let resource: serde_json::Value = event.resource()?;
         let out = json!({
             "id": event.id(),

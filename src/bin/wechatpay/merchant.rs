@@ -87,10 +87,7 @@ impl Merchant {
                 )));
             };
             let what = format!("the platform certificate file of `{serial}` (--cert)");
-            let pem = files::read_text(path.as_ref(), &what)?;
-            let key = Rsa::from(pem.as_str(), KeyType::Public)
-                .map_err(|e| Failure::new(format!("{what} `{path}` holds no public key or certificate: {e}")))?;
-            keys.push((serial.to_owned(), key));
+            keys.push((serial.to_owned(), load_public_key(path.as_ref(), &what)?));
         }
         Ok(keys)
     }
@@ -146,8 +143,12 @@ impl Merchant {
 /// A private key from a PEM file, with a message naming the file.
 pub(crate) fn load_private_key(path: &std::path::Path, what: &str) -> Outcome<RsaKey> {
     let pem = zeroize::Zeroizing::new(files::read_text(path, what)?);
-    Rsa::from(pem.as_str(), KeyType::Private)
-        .map_err(|e| Failure::new(format!("{what} `{}` holds no usable private key: {e}", path.display())))
+    Rsa::from(pem.as_str(), KeyType::Private).map_err(|_| {
+        Failure::new(format!(
+            "{what} `{}` holds no usable private key (a PEM PKCS#8 or PKCS#1 RSA private key is wanted)",
+            path.display()
+        ))
+    })
 }
 
 /// A public key (SPKI or PKCS#1 PEM) or an X.509 certificate from a PEM file.
