@@ -15,7 +15,7 @@ pub const APIV3_KEY: &str = "sandbox_apiv3_key_32_bytes_test0";
 /// The id under which the sandbox platform public key signs responses.
 pub const PLATFORM_SERIAL: &str = "PUB_KEY_ID_0114232134912410000000000000";
 
-const MERCHANT_PRIVATE: &str = include_str!("keys/merchant.pkcs8.key.pem");
+pub(crate) const MERCHANT_PRIVATE: &str = include_str!("keys/merchant.pkcs8.key.pem");
 const MERCHANT_PUBLIC: &str = include_str!("keys/merchant.spki.pem");
 const PLATFORM_PRIVATE: &str = include_str!("keys/platform.pkcs8.key.pem");
 const PLATFORM_PUBLIC: &str = include_str!("keys/platform.spki.pem");

@@ -14,6 +14,7 @@ mod server;
 mod v2;
 
 use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -146,7 +147,7 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn start() -> Result<Sandbox> {
-        Self::start_with(false)
+        Self::start_with(false, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
     }
 
     /// Starts the gateway as it answers a merchant that verifies with the WeChat Pay public key only:
@@ -166,14 +167,36 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn start_public_key_mode() -> Result<Sandbox> {
-        Self::start_with(true)
+        Self::start_with(true, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
     }
 
-    fn start_with(public_key_mode: bool) -> Result<Sandbox> {
+    /// Starts the gateway on `addr` (port 0: any free port; see [`base_uri`](Sandbox::base_uri) for the one
+    /// chosen), e.g. for programs in other languages that are given a fixed address. [`start`](Sandbox::start)
+    /// is `start_on(127.0.0.1:0)`. The sandbox's keys are published test keys: keep it on loopback.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when `addr` cannot be bound (in use, not local) or
+    /// the thread cannot start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start_on("127.0.0.1:0".parse().expect("an address"))?;
+    /// assert!(sandbox.base_uri().starts_with("http://127.0.0.1:"));
+    /// let taken = sandbox.base_uri().trim_start_matches("http://").trim_end_matches('/').parse().expect("an address");
+    /// assert!(wechatpay::sandbox::Sandbox::start_on(taken).is_err());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn start_on(addr: SocketAddr) -> Result<Sandbox> {
+        Self::start_with(false, addr)
+    }
+
+    fn start_with(public_key_mode: bool, addr: SocketAddr) -> Result<Sandbox> {
         let log = Arc::new(Mutex::new(Vec::new()));
         let state = routes::State::new(log.clone(), public_key_mode)?;
         let scripts = state.scripts.clone();
-        let server = server::Running::start(state)?;
+        let server = server::Running::start(state, addr)?;
         Ok(Sandbox { server, log, scripts })
     }
 
@@ -318,6 +341,22 @@ impl Sandbox {
     /// ```
     pub fn merchant_private_key() -> Result<RsaKey> {
         keys::merchant_private()
+    }
+
+    /// The PEM text (PKCS#8) of [`merchant_private_key`](Sandbox::merchant_private_key), to write to a file for
+    /// programs that load the merchant key from one (TEST ONLY, published with the crate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::crypto::{KeyType, Rsa};
+    /// let pem = wechatpay::sandbox::Sandbox::merchant_private_key_pem();
+    /// assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    /// assert!(Rsa::from(pem, KeyType::Private)?.is_private());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn merchant_private_key_pem() -> &'static str {
+        keys::MERCHANT_PRIVATE
     }
 
     /// The sandbox platform public key, registered under [`PLATFORM_SERIAL`].

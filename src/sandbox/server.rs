@@ -30,9 +30,9 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    pub(crate) fn start(state: State) -> Result<Running> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .map_err(|e| Error::transport("The sandbox cannot bind a loopback port.").with_source(e))?;
+    pub(crate) fn start(state: State, addr: SocketAddr) -> Result<Running> {
+        let listener = std::net::TcpListener::bind(addr)
+            .map_err(|e| Error::transport(format!("The sandbox cannot bind {addr}.")).with_source(e))?;
         let addr = listener
             .local_addr()
             .map_err(|e| Error::transport("The sandbox has no address.").with_source(e))?;
