@@ -2,17 +2,22 @@
 //! public key and answers with bodies signed by its platform key, like the real gateway. For the quick start,
 //! doctests and users' own tests.
 
+mod bills;
 mod certificates;
+mod deliver;
+mod flow;
 mod keys;
 mod media;
 mod multipart;
 mod notification;
+mod orders;
 mod routes;
 mod server;
 mod v2;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -23,6 +28,7 @@ use crate::crypto::RsaKey;
 use crate::error::{Error, Result};
 
 pub use certificates::{PLATFORM_CERT_NEW_SERIAL, PLATFORM_CERT_OLD_SERIAL};
+pub use deliver::{Attempt, Delivery};
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 pub use multipart::Part;
 pub use notification::notification;
@@ -112,6 +118,7 @@ impl Recorded {
 pub struct Sandbox {
     server: server::Running,
     log: Arc<Mutex<Vec<Recorded>>>,
+    flow: Arc<flow::Flow>,
 }
 
 impl Sandbox {
@@ -155,9 +162,11 @@ impl Sandbox {
 
     fn start_with(public_key_mode: bool) -> Result<Sandbox> {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let state = routes::State::new(log.clone(), public_key_mode)?;
+        let flow = Arc::new(flow::Flow::new()?);
+        let state = routes::State::new(log.clone(), public_key_mode, flow.clone())?;
         let server = server::Running::start(state)?;
-        Ok(Sandbox { server, log })
+        flow.deliver.attach(server.runtime());
+        Ok(Sandbox { server, log, flow })
     }
 
     /// The base URI to give a client, `http://127.0.0.1:<port>/`.
@@ -230,6 +239,91 @@ impl Sandbox {
             .lock()
             .map(|g| g.clone())
             .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Pays the order `out_trade_no` as its user would: it becomes `SUCCESS` with a `transaction_id` and a
+    /// `success_time`, and its payment notification starts on its way to the order's `notify_url` (only
+    /// loopback URLs are sent to) without blocking: APIv3 orders get the signed, encrypted
+    /// `TRANSACTION.SUCCESS` notification whose resource is the order as the query answers it, APIv2 orders
+    /// the signed XML one. The notification is sent again, with a doubling delay, while the handler does not
+    /// answer 2xx (see [`set_notify_retry`](Sandbox::set_notify_retry)); [`deliveries`](Sandbox::deliveries)
+    /// shows each attempt. Returns the paid order as the APIv3 query answers it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) when there is no such order, or it is
+    /// already paid or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// let client = sandbox.client()?;
+    /// client.chain("v3/pay/transactions/native").post(json!({ "json": {
+    ///     "appid": "wxd678efh567hg6787", "mchid": wechatpay::sandbox::MCHID, "description": "Image形象店-深圳腾大-QQ公仔",
+    ///     "out_trade_no": "1217752501201407033233368018", "notify_url": "http://127.0.0.1:9/notify",
+    ///     "amount": { "total": 100 },
+    /// } }))?;
+    /// let paid = sandbox.pay("1217752501201407033233368018")?;
+    /// assert_eq!(paid["trade_state"], "SUCCESS");
+    /// let order = client.chain("v3/pay/transactions/id/{transaction_id}").get(json!({
+    ///     "transaction_id": paid["transaction_id"], "query": { "mchid": wechatpay::sandbox::MCHID },
+    /// }))?;
+    /// assert_eq!(order.json::<serde_json::Value>()?["out_trade_no"], "1217752501201407033233368018");
+    /// assert!(sandbox.pay("1217752501201407033233368018").is_err(), "paid already");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pay(&self, out_trade_no: &str) -> Result<serde_json::Value> {
+        self.flow.pay(out_trade_no)
+    }
+
+    /// Every notification sent or being sent (payments, refunds), oldest first, with each attempt.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// assert!(sandbox.deliveries().iter().all(|d| d.delivered));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.flow.deliver.deliveries()
+    }
+
+    /// Waits until at least `count` notifications were started and every one is finished (delivered, or
+    /// given up after the last attempt), and returns them as [`deliveries`](Sandbox::deliveries) would.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when that takes longer than `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// assert!(sandbox.wait_for_deliveries(0, Duration::from_millis(10))?.is_empty());
+    /// assert!(sandbox.wait_for_deliveries(1, Duration::from_millis(10)).is_err(), "nothing was paid");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Result<Vec<Delivery>> {
+        self.flow.deliver.wait(count, timeout)
+    }
+
+    /// Sets how notifications are retried from now on: at most `attempts` tries (at least one), `first_delay`
+    /// before the second, the delay doubling after each (default: 6 tries, from 100 ms). Each try waits at most
+    /// 5 s for the handler's answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// sandbox.set_notify_retry(std::time::Duration::from_millis(10), 3);
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn set_notify_retry(&self, first_delay: Duration, attempts: u32) {
+        self.flow.deliver.set_schedule(first_delay, attempts);
     }
 
     /// The sandbox merchant's private key (TEST ONLY, published with the crate).
