@@ -473,7 +473,7 @@ impl Flow {
 fn json_object(body: &[u8]) -> std::result::Result<Value, Refusal> {
     match serde_json::from_slice::<Value>(body) {
         Ok(v) if v.is_object() => Ok(v),
-        _ => Err(Refusal::new(400, "PARAM_ERROR", "the body must be a JSON object")),
+        _ => Err(Refusal::new(400, "PARAM_ERROR", "body must be a JSON object")),
     }
 }
 

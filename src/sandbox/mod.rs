@@ -90,7 +90,7 @@ impl Recorded {
 /// `#[tokio::test]` can both use it). Dropping it stops the server.
 ///
 /// APIv3 routes: `GET /v3/marketing/favor/stocks/{stock_id}`, `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`,
-/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`, `GET /v3/certificates`
+/// `GET /v3/certificates`
 /// (two TEST ONLY platform certificates, [`PLATFORM_CERT_OLD_SERIAL`] and [`PLATFORM_CERT_NEW_SERIAL`], encrypted
 /// with [`APIV3_KEY`] and signed by the newer one; see [`start_public_key_mode`](Sandbox::start_public_key_mode)),
 /// and the media uploads `POST /v3/merchant/media/upload` and `POST /v3/merchant-service/images/upload`
@@ -98,11 +98,30 @@ impl Recorded {
 /// `/v3/` path answers a signed 404 naming the route, and a request whose signature does not verify a signed 401
 /// `SIGN_ERROR`. As the real gateway, a `multipart/form-data` request is signed over its `meta` part.
 ///
+/// Orders are kept, shared by APIv3 and APIv2: `POST /v3/pay/transactions/{native,jsapi,app,h5}` create one
+/// (the required fields are checked, a missing one is a signed 400 `PARAM_ERROR` naming it; the same
+/// `out_trade_no` again answers the same order, with other content a 400 `INVALID_REQUEST`) and answer
+/// `code_url`, `prepay_id` or `h5_url`; `GET /v3/pay/transactions/out-trade-no/{out_trade_no}` and
+/// `/id/{transaction_id}` (with `?mchid=`) read it (`trade_state` `NOTPAY`, `SUCCESS`, `CLOSED`, `REFUND`; an
+/// unknown order is a signed 404 `ORDER_NOT_EXIST`); `POST …/out-trade-no/{out_trade_no}/close` closes an unpaid
+/// one (204); `POST /v3/refund/domestic/refunds` refunds a paid one (up to what is left, else 400 `NOT_ENOUGH`;
+/// the refund is `SUCCESS` at once) and `GET /v3/refund/domestic/refunds/{out_refund_no}` reads the refund.
+/// [`pay`](Sandbox::pay) pays an order from the test and sends its notification to the order's `notify_url`;
+/// a refund sends `REFUND.SUCCESS` to the refund's (or else the order's) `notify_url`.
+/// `GET /v3/bill/tradebill?bill_date=&bill_type=&tar_type=` answers `hash_type`, `hash_value` (SHA-1 of the
+/// plain CSV) and a `download_url` on the sandbox itself, which serves the trade bill of that day built from
+/// the orders (WeChat Pay's layout: a header row, one backquoted row per payment or refund, a summary), gzip when
+/// `tar_type=GZIP`; a day without payments gives a bill with no rows.
+///
 /// APIv2 (every other path): the request `sign` (MD5 or HMAC-SHA256 with [`SECRET`]) and `mch_id` are checked,
 /// over the XML fields, the GET query, or the text fields of a multipart form;
 /// `POST /mmpaymkttransfers/query_coupon_stock` answers signed XML, `POST /secapi/mch/uploadmedia` a signed
-/// `media_id` once `media_hash` matches the `media` part's MD5; a bad sign or an unknown route answers
-/// `return_code=FAIL` like the real gateway.
+/// `media_id` once `media_hash` matches the `media` part's MD5; the orders' twins `POST /pay/unifiedorder`
+/// (`trade_type` `NATIVE`, `JSAPI`, `APP` or `MWEB`), `/pay/orderquery`, `/pay/closeorder` and
+/// `/secapi/pay/refund` (over plain HTTP here) answer signed XML, refusals as `result_code=FAIL` with WeChat
+/// Pay's `err_code` (`ORDERNOTEXIST`, `ORDERPAID`, `NOTENOUGH`, `PARAM_ERROR`…); `POST /pay/downloadbill` answers
+/// the bill itself (gzip when `tar_type=GZIP`) or an `<xml>` error document for a bad `bill_date`. A bad sign or
+/// an unknown route answers `return_code=FAIL` like the real gateway.
 ///
 /// # Examples
 ///
