@@ -72,10 +72,22 @@ struct Schedule {
     attempts: u32,
 }
 
+/// The deliveries remembered, each with its id (the order it started in).
+#[derive(Default)]
+struct Log {
+    kept: Vec<(usize, Delivery)>,
+    /// How many deliveries ever started.
+    started: usize,
+}
+
+impl Log {
+    fn list(&self) -> Vec<Delivery> {
+        self.kept.iter().map(|(_, d)| d.clone()).collect()
+    }
+}
+
 struct Shared {
-    log: Mutex<Vec<Delivery>>,
-    /// Total deliveries ever started (the log forgets old ones; indices shift by `forgotten`).
-    forgotten: Mutex<usize>,
+    log: Mutex<Log>,
     changed: Condvar,
     schedule: Mutex<Schedule>,
     permits: Semaphore,
@@ -102,8 +114,7 @@ impl Deliverer {
             .map_err(|e| Error::transport("The sandbox notification sender cannot start.").with_source(e))?;
         Ok(Deliverer {
             shared: Arc::new(Shared {
-                log: Mutex::new(Vec::new()),
-                forgotten: Mutex::new(0),
+                log: Mutex::new(Log::default()),
                 changed: Condvar::new(),
                 schedule: Mutex::new(Schedule {
                     first_delay: Duration::from_millis(100),
@@ -129,7 +140,7 @@ impl Deliverer {
     }
 
     pub(crate) fn deliveries(&self) -> Vec<Delivery> {
-        lock(&self.shared.log).clone()
+        lock(&self.shared.log).list()
     }
 
     /// Waits until `count` deliveries exist and all of them are finished; the deliveries then, or an
@@ -138,13 +149,12 @@ impl Deliverer {
         let deadline = Instant::now() + timeout;
         let mut log = lock(&self.shared.log);
         loop {
-            let started = log.len() + *lock(&self.shared.forgotten);
-            if started >= count && log.iter().all(|d| d.finished) {
-                return Ok(log.clone());
+            if log.started >= count && log.kept.iter().all(|(_, d)| d.finished) {
+                return Ok(log.list());
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                let done = log.iter().filter(|d| d.finished).count();
+                let done = log.kept.iter().filter(|(_, d)| d.finished).count();
                 return Err(Error::transport(format!(
                     "The sandbox finished {done} of {count} notification deliveries within {timeout:?}; \
                      wait longer or check the handler's address."
@@ -159,26 +169,47 @@ impl Deliverer {
         }
     }
 
-    /// Starts delivering `body` with `headers` to `url`; returns at once.
-    pub(crate) fn send(&self, event_type: &str, out_trade_no: &str, url: &str, headers: HeaderMap, body: Vec<u8>) {
-        let id = {
-            let mut log = lock(&self.shared.log);
-            if log.len() >= KEPT {
-                if let Some(pos) = log.iter().position(|d| d.finished) {
-                    log.remove(pos);
-                    *lock(&self.shared.forgotten) += 1;
-                }
+    /// Records a notification that could not be sent at all.
+    pub(crate) fn failed(&self, event_type: &str, out_trade_no: &str, url: &str, why: String) {
+        let id = self.start(event_type, out_trade_no, url);
+        Shared::record(
+            &self.shared,
+            id,
+            Attempt {
+                status: None,
+                error: Some(why),
+            },
+        );
+        Shared::finish(&self.shared, id, false);
+    }
+
+    /// Adds a delivery to the log (forgetting the oldest finished one beyond [`KEPT`]); its id.
+    fn start(&self, event_type: &str, out_trade_no: &str, url: &str) -> usize {
+        let mut log = lock(&self.shared.log);
+        if log.kept.len() >= KEPT {
+            if let Some(pos) = log.kept.iter().position(|(_, d)| d.finished) {
+                log.kept.remove(pos);
             }
-            log.push(Delivery {
+        }
+        let id = log.started;
+        log.started += 1;
+        log.kept.push((
+            id,
+            Delivery {
                 event_type: event_type.to_owned(),
                 notify_url: url.to_owned(),
                 out_trade_no: out_trade_no.to_owned(),
                 attempts: Vec::new(),
                 delivered: false,
                 finished: false,
-            });
-            log.len() - 1 + *lock(&self.shared.forgotten)
-        };
+            },
+        ));
+        id
+    }
+
+    /// Starts delivering `body` with `headers` to `url`; returns at once.
+    pub(crate) fn send(&self, event_type: &str, out_trade_no: &str, url: &str, headers: HeaderMap, body: Vec<u8>) {
+        let id = self.start(event_type, out_trade_no, url);
         let shared = self.shared.clone();
         let refuse = |why: String| {
             Shared::record(
@@ -235,8 +266,7 @@ impl Deliverer {
 impl Shared {
     fn with(&self, id: usize, f: impl FnOnce(&mut Delivery)) {
         let mut log = lock(&self.log);
-        let forgotten = *lock(&self.forgotten);
-        if let Some(d) = id.checked_sub(forgotten).and_then(|i| log.get_mut(i)) {
+        if let Some((_, d)) = log.kept.iter_mut().find(|(i, _)| *i == id) {
             f(d);
         }
         drop(log);
@@ -286,6 +316,31 @@ fn describe(e: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_the_latest_deliveries_and_counts_every_one() {
+        let d = Deliverer::new().unwrap();
+        for i in 0..=KEPT {
+            // not attached to a runtime: each is recorded as failed at once
+            d.send(
+                "TRANSACTION.SUCCESS",
+                &i.to_string(),
+                "http://127.0.0.1:9/",
+                HeaderMap::new(),
+                Vec::new(),
+            );
+        }
+        let kept = d.wait(KEPT + 1, Duration::ZERO).unwrap();
+        assert_eq!(kept.len(), KEPT);
+        assert_eq!(
+            (kept[0].out_trade_no.as_str(), kept[KEPT - 1].out_trade_no.as_str()),
+            ("1", "1000")
+        );
+        assert!(kept.iter().all(|k| k.finished && !k.delivered && k.attempts.len() == 1));
+        assert!(d.wait(KEPT + 2, Duration::from_millis(1)).is_err());
+    }
+
     #[test]
     fn only_loopback_urls_are_sent_to() {
         assert!(super::loopback("http://127.0.0.1:8080/notify").is_ok());

@@ -459,12 +459,11 @@ impl Flow {
         match super::notification::notification(event_type, resource) {
             Ok((headers, body)) => self.deliver.send(event_type, out_trade_no, url, headers, body),
             // Cannot happen with the embedded keys; recorded as a failed delivery rather than lost.
-            Err(e) => self.deliver.send(
+            Err(e) => self.deliver.failed(
                 event_type,
                 out_trade_no,
-                "invalid:",
-                HeaderMap::new(),
-                e.to_string().into_bytes(),
+                url,
+                format!("the notification cannot be built: {e}"),
             ),
         }
     }

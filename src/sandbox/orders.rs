@@ -8,7 +8,8 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::keys::MCHID;
 
-/// The most orders one sandbox keeps; creating more is refused, so a runaway test cannot eat the memory.
+/// The most orders (and refunds) one sandbox keeps; creating more is refused, so a runaway test cannot eat the
+/// memory.
 pub(crate) const MAX_ORDERS: usize = 10_000;
 
 /// Which API created an order: it decides the shape of the payment notification.
@@ -363,6 +364,13 @@ impl Orders {
         if let Some(old) = self.refunds.get(&new.out_refund_no) {
             return Ok((old.clone(), false));
         }
+        if self.refunds.len() >= MAX_ORDERS {
+            return Err(Refusal::new(
+                429,
+                "FREQUENCY_LIMITED",
+                format!("the sandbox keeps at most {MAX_ORDERS} refunds"),
+            ));
+        }
         let seq = self.next();
         let otn = self.find(&new.order)?.out_trade_no.clone();
         let order = self.orders.get_mut(&otn).ok_or_else(Refusal::not_found)?;
@@ -402,9 +410,10 @@ impl Orders {
             total: order.total,
             currency: order.currency.clone(),
             time: now,
+            // an APIv3 order's notify_url takes JSON notifications; an APIv2 order's takes XML ones
             notify_url: new
                 .notify_url
-                .or_else(|| Some(order.notify_url.clone()).filter(|u| !u.is_empty())),
+                .or_else(|| Some(order.notify_url.clone()).filter(|u| !u.is_empty() && order.api == Api::V3)),
         };
         self.refunds.insert(new.out_refund_no, refund.clone());
         Ok((refund, true))
