@@ -304,6 +304,42 @@ fn a_notification_is_sent_again_while_the_handler_answers_500_then_accepted() {
     }
 }
 
+#[tokio::test]
+async fn async_code_waits_for_a_delivery_while_its_handler_runs_on_the_same_runtime() {
+    let sandbox = Sandbox::start().unwrap();
+    let client = sandbox.client().unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let script = Script {
+        received: received.clone(),
+        failures: 1,
+        seen: Arc::new(AtomicUsize::new(0)),
+    };
+    sandbox.set_notify_retry(Duration::from_millis(10), 3);
+    // the handler is served by this test's own current-thread runtime
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let app = Router::new().route("/notify", post(notified)).with_state(script);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    client
+        .chain("v3/pay/transactions/native")
+        .post_async(json!({ "json": native("FLOW-ASYNC", 3, &url) }))
+        .await
+        .unwrap();
+    sandbox.pay("FLOW-ASYNC").unwrap();
+    let d = sandbox.wait_for_deliveries_async(1, WAIT).await.unwrap().remove(0);
+    assert_eq!(
+        d.attempts.iter().map(|a| a.status).collect::<Vec<_>>(),
+        [Some(500), Some(204)]
+    );
+    assert_eq!(received.lock().unwrap().len(), 2);
+    assert!(
+        sandbox
+            .wait_for_deliveries_async(2, Duration::from_millis(50))
+            .await
+            .is_err()
+    );
+}
+
 #[test]
 fn the_sender_gives_up_after_the_last_attempt_and_never_sends_off_loopback() {
     let sandbox = Sandbox::start().unwrap();

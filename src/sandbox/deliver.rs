@@ -84,11 +84,26 @@ impl Log {
     fn list(&self) -> Vec<Delivery> {
         self.kept.iter().map(|(_, d)| d.clone()).collect()
     }
+
+    /// The deliveries, once `count` started and all are finished.
+    fn finished(&self, count: usize) -> Option<Vec<Delivery>> {
+        (self.started >= count && self.kept.iter().all(|(_, d)| d.finished)).then(|| self.list())
+    }
+}
+
+fn timed_out(log: &Log, count: usize, timeout: Duration) -> Error {
+    let done = log.kept.iter().filter(|(_, d)| d.finished).count();
+    Error::transport(format!(
+        "The sandbox finished {done} of {count} notification deliveries within {timeout:?}; wait longer or check \
+         the handler's address."
+    ))
 }
 
 struct Shared {
     log: Mutex<Log>,
     changed: Condvar,
+    /// The same wake-up for async waiters.
+    changed_async: tokio::sync::Notify,
     schedule: Mutex<Schedule>,
     permits: Semaphore,
 }
@@ -116,6 +131,7 @@ impl Deliverer {
             shared: Arc::new(Shared {
                 log: Mutex::new(Log::default()),
                 changed: Condvar::new(),
+                changed_async: tokio::sync::Notify::new(),
                 schedule: Mutex::new(Schedule {
                     first_delay: Duration::from_millis(100),
                     attempts: 6,
@@ -149,16 +165,12 @@ impl Deliverer {
         let deadline = Instant::now() + timeout;
         let mut log = lock(&self.shared.log);
         loop {
-            if log.started >= count && log.kept.iter().all(|(_, d)| d.finished) {
-                return Ok(log.list());
+            if let Some(done) = log.finished(count) {
+                return Ok(done);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                let done = log.kept.iter().filter(|(_, d)| d.finished).count();
-                return Err(Error::transport(format!(
-                    "The sandbox finished {done} of {count} notification deliveries within {timeout:?}; \
-                     wait longer or check the handler's address."
-                )));
+                return Err(timed_out(&log, count, timeout));
             }
             log = self
                 .shared
@@ -166,6 +178,30 @@ impl Deliverer {
                 .wait_timeout(log, left)
                 .map(|(g, _)| g)
                 .unwrap_or_else(|p| p.into_inner().0);
+        }
+    }
+
+    /// [`wait`](Deliverer::wait) for async code: the future borrows nothing and needs a Tokio runtime with time.
+    pub(crate) fn wait_async(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send + 'static {
+        let shared = self.shared.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                let notified = shared.changed_async.notified();
+                tokio::pin!(notified);
+                // registered before the check, so a change in between is not missed
+                notified.as_mut().enable();
+                if let Some(done) = lock(&shared.log).finished(count) {
+                    return Ok(done);
+                }
+                if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                    return Err(timed_out(&lock(&shared.log), count, timeout));
+                }
+            }
         }
     }
 
@@ -271,6 +307,7 @@ impl Shared {
         }
         drop(log);
         self.changed.notify_all();
+        self.changed_async.notify_waiters();
     }
 
     fn record(this: &Arc<Shared>, id: usize, attempt: Attempt) {

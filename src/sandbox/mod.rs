@@ -330,6 +330,32 @@ impl Sandbox {
         self.flow.deliver.wait(count, timeout)
     }
 
+    /// [`wait_for_deliveries`](Sandbox::wait_for_deliveries) for async code, so a handler served by the same
+    /// runtime keeps running while the test waits. The future borrows nothing from the sandbox; it needs a Tokio
+    /// runtime with time enabled (as `#[tokio::test]` has).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when that takes longer than `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechatpay::Error> {
+    /// use std::time::Duration;
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// assert!(sandbox.wait_for_deliveries_async(0, Duration::from_millis(10)).await?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for_deliveries_async(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send + 'static {
+        self.flow.deliver.wait_async(count, timeout)
+    }
+
     /// Sets how notifications are retried from now on: at most `attempts` tries (at least one), `first_delay`
     /// before the second, the delay doubling after each (default: 6 tries, from 100 ms). Each try waits at most
     /// 5 s for the handler's answer.
