@@ -107,7 +107,8 @@ impl Recorded {
 /// one (204); `POST /v3/refund/domestic/refunds` refunds a paid one (up to what is left, else 400 `NOT_ENOUGH`;
 /// the refund is `SUCCESS` at once) and `GET /v3/refund/domestic/refunds/{out_refund_no}` reads the refund.
 /// [`pay`](Sandbox::pay) pays an order from the test and sends its notification to the order's `notify_url`;
-/// a refund sends `REFUND.SUCCESS` to the refund's (or else the order's) `notify_url`.
+/// an APIv3 refund sends `REFUND.SUCCESS` to the refund's (or else, for an APIv3 order, the order's) `notify_url`
+/// (APIv2 refunds send none).
 /// `GET /v3/bill/tradebill?bill_date=&bill_type=&tar_type=` answers `hash_type`, `hash_value` (SHA-1 of the
 /// plain CSV) and a `download_url` on the sandbox itself, which serves the trade bill of that day built from
 /// the orders (WeChat Pay's layout: a header row, one backquoted row per payment or refund, a summary), gzip when
