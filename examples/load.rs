@@ -23,7 +23,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         futures::stream::iter(0..calls)
             .map(|i| {
                 let call = client.chain("v3/pay/transactions/native").post_async(json!({
-                    "json": { "mchid": "1230000109", "out_trade_no": format!("LOAD{i}"), "amount": { "total": 1 } },
+                    "json": {
+                        "appid": "wxd678efh567hg6787", "mchid": "1230000109", "description": "load",
+                        "out_trade_no": format!("LOAD{i}"), "notify_url": "http://127.0.0.1:9/notify",
+                        "amount": { "total": 1 },
+                    },
                 }));
                 async move {
                     let t = Instant::now();

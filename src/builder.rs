@@ -474,7 +474,7 @@ impl Builder {
     /// ```
     /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
     /// let client = sandbox.builder()?.wechatpay_serial_header(false).build()?;
-    /// client.chain("v3/pay/transactions/id/{transaction_id}").get(serde_json::json!({ "transaction_id": "1" }))?;
+    /// client.chain("v3/marketing/favor/stocks/{stock_id}").get(serde_json::json!({ "stock_id": "1" }))?;
     /// assert!(sandbox.requests()[0].headers.get("wechatpay-serial").is_none());
     /// # Ok::<(), wechatpay::Error>(())
     /// ```

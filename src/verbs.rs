@@ -72,7 +72,11 @@ verbs! {
     /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
     /// let client = sandbox.client()?;
     /// let resp = client.v3().seg("pay").seg("transactions").seg("native")
-    ///     .post(json!({ "json": { "mchid": "1230000109", "out_trade_no": "native12177525012014070332333" } }))?;
+    ///     .post(json!({ "json": {
+    ///         "appid": "wxd678efh567hg6787", "mchid": "1230000109", "description": "Image形象店-深圳腾大-QQ公仔",
+    ///         "out_trade_no": "native12177525012014070332333", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+    ///         "amount": { "total": 1 },
+    ///     } }))?;
     /// assert!(resp.text().contains("code_url"));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```

@@ -172,8 +172,8 @@ fn public_key_mode_is_a_clear_configuration_error() {
     assert_eq!(resp.json::<serde_json::Value>().unwrap()["message"], "无可用的平台证书");
     // other routes answer as usual
     client
-        .chain("v3/pay/transactions/id/{transaction_id}")
-        .get(json!({ "transaction_id": "1" }))
+        .chain("v3/marketing/favor/stocks/{stock_id}")
+        .get(json!({ "stock_id": "1" }))
         .unwrap();
 }
 
@@ -309,8 +309,8 @@ fn dropping_the_handle_stops_the_thread() {
     assert_eq!(certificate_requests(&sandbox), after);
     // the client still works
     client
-        .chain("v3/pay/transactions/id/{transaction_id}")
-        .get(json!({ "transaction_id": "1" }))
+        .chain("v3/marketing/favor/stocks/{stock_id}")
+        .get(json!({ "stock_id": "1" }))
         .unwrap();
 }
 
@@ -332,8 +332,8 @@ fn dropping_the_client_stops_the_thread() {
 #[test]
 fn requests_announce_the_public_key_id_unless_told_otherwise() {
     let sandbox = Sandbox::start().unwrap();
-    let node = "v3/pay/transactions/id/{transaction_id}";
-    let opts = json!({ "transaction_id": "1" });
+    let node = "v3/marketing/favor/stocks/{stock_id}";
+    let opts = json!({ "stock_id": "1" });
     let last_serial = |sandbox: &Sandbox| -> Vec<String> {
         let seen = sandbox.requests();
         let last = seen.last().unwrap();
@@ -356,7 +356,7 @@ fn requests_announce_the_public_key_id_unless_told_otherwise() {
     // the request's own header wins (the sandbox answers under that certificate, which this client lacks)
     let err = client
         .chain(node)
-        .get(json!({ "transaction_id": "1", "headers": { "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL } }))
+        .get(json!({ "stock_id": "1", "headers": { "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL } }))
         .unwrap_err();
     assert_eq!(
         err.kind(),

@@ -304,12 +304,15 @@ fn the_body_brings_its_content_type_and_an_explicit_header_still_wins() {
         .post(
             Options::new()
                 .body(media.stream())
-                .json(json!({ "out_trade_no": "T2" })),
+                .json(json!({ "out_trade_no": "T2", "appid": "wx1", "mchid": MCHID, "description": "d", "notify_url": "http://127.0.0.1:9/n", "amount": { "total": 1 } })),
         )
         .unwrap();
     let seen = &sandbox.requests()[3];
     assert!(seen.signature_valid);
-    assert_eq!(&seen.body[..], br#"{"out_trade_no":"T2"}"#);
+    assert_eq!(
+        &seen.body[..],
+        br#"{"out_trade_no":"T2","appid":"wx1","mchid":"1230000109","description":"d","notify_url":"http://127.0.0.1:9/n","amount":{"total":1}}"#
+    );
     assert!(
         seen.headers["content-type"]
             .to_str()
@@ -362,23 +365,24 @@ fn existing_body_types_still_send_and_sign_what_they_are() {
     let sandbox = Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
     let node = client.chain("v3/pay/transactions/native");
-    let text = r#"{"out_trade_no":"T1"}"#;
+    // a complete native order: the same request again answers the same order
+    let text = r#"{"out_trade_no":"T1","appid":"wx1","mchid":"1230000109","description":"d","notify_url":"http://127.0.0.1:9/n","amount":{"total":1}}"#;
     let bodies: Vec<Options> = vec![
         Options::new().body(text),
         Options::new().body(text.to_owned()),
         Options::new().body(text.as_bytes()),
         Options::new().body(text.as_bytes().to_vec()),
         Options::new().body(bytes::Bytes::from_static(text.as_bytes())),
-        Options::new().body(br#"{"out_trade_no":"T1"}"#),
+        Options::new().body(br#"{"out_trade_no":"T1","appid":"wx1","mchid":"1230000109","description":"d","notify_url":"http://127.0.0.1:9/n","amount":{"total":1}}"#),
         json!({ "body": text }).into(),
     ];
+    let mut code_urls = Vec::new();
     for opts in bodies {
         let resp = node.post(opts).unwrap();
-        assert_eq!(
-            resp.json::<Value>().unwrap()["code_url"],
-            "weixin://wxpay/bizpayurl?pr=sandboxT1"
-        );
+        code_urls.push(resp.json::<Value>().unwrap()["code_url"].as_str().unwrap().to_owned());
     }
+    assert!(code_urls[0].starts_with("weixin://wxpay/bizpayurl?pr="));
+    assert!(code_urls.iter().all(|u| *u == code_urls[0]), "{code_urls:?}");
     for req in sandbox.requests() {
         assert!(req.signature_valid);
         assert_eq!(&req.body[..], text.as_bytes());

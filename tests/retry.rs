@@ -51,10 +51,13 @@ fn a_call_that_cannot_connect_fails_over_to_the_backup_domain_signed_afresh() {
         .retry(quick().backup_base_uri(sandbox.base_uri()))
         .build()
         .unwrap();
-    let get = client.chain("v3/pay/transactions/id/{transaction_id}");
-    let get_opts = json!({ "transaction_id": "4200000000000000" });
+    let get = client.chain("v3/marketing/favor/stocks/{stock_id}");
+    let get_opts = json!({ "stock_id": "9856000" });
     let post = client.chain("v3/pay/transactions/native");
-    let post_opts = json!({ "json": { "mchid": wechatpay::sandbox::MCHID, "out_trade_no": "FAILOVER1" } });
+    let post_opts = json!({ "json": {
+        "appid": "wxd678efh567hg6787", "mchid": wechatpay::sandbox::MCHID, "description": "d",
+        "out_trade_no": "FAILOVER1", "notify_url": "http://127.0.0.1:9/notify", "amount": { "total": 1 },
+    } });
     let v2 = client.v2().chain("mmpaymkttransfers/query_coupon_stock");
     let v2_opts = json!({ "xml": { "appid": "wx1", "mch_id": wechatpay::sandbox::MCHID, "coupon_stock_id": "1" } });
 
@@ -76,10 +79,10 @@ fn a_call_that_cannot_connect_fails_over_to_the_backup_domain_signed_afresh() {
     assert_eq!(
         targets,
         [
-            "/v3/pay/transactions/id/4200000000000000",
+            "/v3/marketing/favor/stocks/9856000",
             "/v3/pay/transactions/native",
             "/mmpaymkttransfers/query_coupon_stock",
-            "/v3/pay/transactions/id/4200000000000000",
+            "/v3/marketing/favor/stocks/9856000",
             "/v3/pay/transactions/native",
             "/mmpaymkttransfers/query_coupon_stock",
         ]

@@ -19,10 +19,18 @@ use wechatpay::http::Method;
 use wechatpay::sandbox::{Fault, PLATFORM_CERT_NEW_SERIAL, PLATFORM_CERT_OLD_SERIAL, PLATFORM_SERIAL, Reply, Sandbox};
 use wechatpay::{ErrorKind, Formatter, Rsa, V2Rejection, VerifyFailure};
 
-const NODE: &str = "v3/pay/transactions/id/{transaction_id}";
+const NODE: &str = "v3/marketing/favor/stocks/{stock_id}";
 
 fn opts() -> Value {
-    json!({ "transaction_id": "4200000000000000" })
+    json!({ "stock_id": "9856888", "query": { "stock_creator_mchid": "123456" } })
+}
+
+/// A complete Native order (the sandbox checks the required fields).
+fn order(out_trade_no: &str) -> Value {
+    json!({ "json": {
+        "appid": "wxd678efh567hg6787", "mchid": wechatpay::sandbox::MCHID, "description": "sandbox script test",
+        "out_trade_no": out_trade_no, "notify_url": "http://127.0.0.1:9/notify", "amount": { "total": 1 },
+    } })
 }
 
 fn v2_opts() -> Value {
@@ -41,7 +49,7 @@ fn each_v3_signature_fault_is_refused_with_its_verify_failure() {
         (Fault::MissingSignatureHeaders, VerifyFailure::HeadersIncomplete),
     ] {
         sandbox
-            .on(Method::GET, "/v3/pay/transactions/id/{id}")
+            .on(Method::GET, "/v3/marketing/favor/stocks/{id}")
             .times(2)
             .fail(fault);
         for (mode, result) in support::both(&client.chain(NODE), "GET", opts()) {
@@ -49,7 +57,7 @@ fn each_v3_signature_fault_is_refused_with_its_verify_failure() {
             assert_eq!(err.kind(), ErrorKind::Verify(failure), "{fault:?} {mode}: {err}");
             // the answer is the built-in one, spoiled in one way only
             let body: Value = err.response().unwrap().json().unwrap();
-            assert_eq!(body["transaction_id"], "4200000000000000", "{fault:?} {mode}");
+            assert_eq!(body["stock_id"], "9856888", "{fault:?} {mode}");
         }
         // used up: back to a verified answer
         assert_eq!(client.chain(NODE).get(opts()).unwrap().status(), 200, "{fault:?}");
@@ -88,7 +96,7 @@ fn wechat_error_statuses_come_with_their_code_and_message() {
             .times(2)
             .fail(fault);
         let node = client.chain("v3/pay/transactions/native");
-        for (mode, result) in support::both(&node, "POST", json!({ "json": { "out_trade_no": "1" } })) {
+        for (mode, result) in support::both(&node, "POST", order(&format!("{code}-1"))) {
             let err = result.expect_err(mode);
             // a Status error: the answer was signed and verified
             assert_eq!(err.kind(), ErrorKind::Status, "{code} {mode}");
@@ -97,11 +105,12 @@ fn wechat_error_statuses_come_with_their_code_and_message() {
             assert_eq!(wechat.code(), code, "{mode}");
             assert!(!wechat.message().is_empty(), "{code} {mode}");
         }
-        let ok = node.post(json!({ "json": { "out_trade_no": "2" } })).unwrap();
-        assert_eq!(
-            ok.json::<Value>().unwrap()["code_url"],
-            "weixin://wxpay/bizpayurl?pr=sandbox2"
-        );
+        let ok = node.post(order(&format!("{code}-2"))).unwrap();
+        let code_url = ok.json::<Value>().unwrap()["code_url"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        assert!(code_url.starts_with("weixin://wxpay/bizpayurl?pr="), "{code_url}");
     }
 }
 
@@ -115,7 +124,7 @@ fn a_delay_past_the_timeout_is_a_timeout_and_a_reset_is_a_transport_error() {
         .build()
         .unwrap();
     sandbox
-        .on_path("/v3/pay/transactions/id/{id}")
+        .on_path("/v3/marketing/favor/stocks/{id}")
         .times(2)
         .fail(Fault::Delay(Duration::from_secs(2)));
     for (mode, result) in support::both(&client.chain(NODE), "GET", opts()) {
@@ -125,13 +134,13 @@ fn a_delay_past_the_timeout_is_a_timeout_and_a_reset_is_a_transport_error() {
     }
     // a short delay is only a delay
     sandbox
-        .on_path("/v3/pay/transactions/id/{id}")
+        .on_path("/v3/marketing/favor/stocks/{id}")
         .times(1)
         .fail(Fault::Delay(Duration::from_millis(50)));
     assert_eq!(client.chain(NODE).get(opts()).unwrap().status(), 200);
 
     sandbox
-        .on_path("/v3/pay/transactions/id/{id}")
+        .on_path("/v3/marketing/favor/stocks/{id}")
         .times(2)
         .fail(Fault::ConnectionReset);
     for (mode, result) in support::both(&client.chain(NODE), "GET", opts()) {
@@ -180,15 +189,15 @@ fn apiv2_faults_are_rejected_by_the_clients_checks() {
 fn scripted_json_answers_any_path_signed_and_verified_then_clears() {
     let sandbox = Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
-    let refunds = client.chain("v3/refund/domestic/refunds/{out_refund_no}");
+    let refunds = client.chain("v3/ecommerce/refunds/{out_refund_no}");
     // unscripted: the signed 404 naming the route
     let err = refunds.get(json!({ "out_refund_no": "R1" })).unwrap_err();
     assert_eq!(err.response().unwrap().status(), 404);
     let text = err.response().unwrap().text();
-    assert!(text.contains("GET /v3/refund/domestic/refunds/R1"), "{text}");
+    assert!(text.contains("GET /v3/ecommerce/refunds/R1"), "{text}");
 
     sandbox
-        .on(Method::GET, "/v3/refund/domestic/refunds/{out_refund_no}")
+        .on(Method::GET, "/v3/ecommerce/refunds/{out_refund_no}")
         .reply(Reply::json(200, json!({ "status": "SUCCESS", "out_refund_no": "R1" })));
     for (mode, result) in support::both(&refunds, "GET", json!({ "out_refund_no": "R1" })) {
         let resp = result.expect(mode);
@@ -199,10 +208,10 @@ fn scripted_json_answers_any_path_signed_and_verified_then_clears() {
     assert_eq!(err.response().unwrap().status(), 404);
     // scripts win over the built-in routes, newest first
     sandbox
-        .on(Method::GET, NODE.replace("{transaction_id}", "{id}").as_str())
+        .on(Method::GET, NODE.replace("{stock_id}", "{id}").as_str())
         .reply(Reply::json(200, json!({ "trade_state": "CLOSED" })));
     sandbox
-        .on_path("/v3/pay/transactions/id/*")
+        .on_path("/v3/marketing/favor/stocks/*")
         .times(1)
         .reply(Reply::json(202, json!({ "trade_state": "USERPAYING" })));
     let first = client.chain(NODE).get(opts()).unwrap();
@@ -219,14 +228,14 @@ fn scripted_json_answers_any_path_signed_and_verified_then_clears() {
     );
     // an error status scripted as JSON reaches the user as WeChat Pay's error
     sandbox
-        .on(Method::POST, "/v3/refund/domestic/refunds")
+        .on(Method::POST, "/v3/ecommerce/refunds")
         .times(1)
         .reply(Reply::json(
             403,
             json!({ "code": "NOT_ENOUGH", "message": "基本账户余额不足" }),
         ));
     let err = client
-        .chain("v3/refund/domestic/refunds")
+        .chain("v3/ecommerce/refunds")
         .post(json!({ "json": {} }))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Status);
@@ -239,8 +248,8 @@ fn scripted_json_answers_any_path_signed_and_verified_then_clears() {
 
     sandbox.clear_scripts();
     assert_eq!(
-        client.chain(NODE).get(opts()).unwrap().json::<Value>().unwrap()["trade_state"],
-        "SUCCESS"
+        client.chain(NODE).get(opts()).unwrap().json::<Value>().unwrap()["stock_id"],
+        "9856888"
     );
     assert_eq!(
         refunds
@@ -387,7 +396,11 @@ fn answers_are_signed_by_the_key_the_requests_wechatpay_serial_names() {
     sandbox.on_path(NODE).times(1).fail(Fault::StaleTimestamp);
     let err = both
         .chain(NODE)
-        .get(json!({ "transaction_id": "1", "headers": { "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL } }))
+        .get({
+            let mut o = opts();
+            o["headers"] = json!({ "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL });
+            o
+        })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::ClockSkew));
     assert_eq!(
@@ -397,7 +410,11 @@ fn answers_are_signed_by_the_key_the_requests_wechatpay_serial_names() {
     // a client without the certificate cannot verify what it asked for
     let err = client
         .chain(NODE)
-        .get(json!({ "transaction_id": "1", "headers": { "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL } }))
+        .get({
+            let mut o = opts();
+            o["headers"] = json!({ "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL });
+            o
+        })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::UnknownSerial));
     // in public-key mode there are no certificates: the public key signs whatever is asked
@@ -406,7 +423,11 @@ fn answers_are_signed_by_the_key_the_requests_wechatpay_serial_names() {
         .client()
         .unwrap()
         .chain(NODE)
-        .get(json!({ "transaction_id": "1", "headers": { "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL } }))
+        .get({
+            let mut o = opts();
+            o["headers"] = json!({ "Wechatpay-Serial": PLATFORM_CERT_NEW_SERIAL });
+            o
+        })
         .unwrap();
     assert_eq!(resp.headers()["wechatpay-serial"], PLATFORM_SERIAL);
 }

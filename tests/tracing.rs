@@ -456,8 +456,8 @@ fn without_a_subscriber_calls_work_the_same() {
     let sandbox = wechatpay::sandbox::Sandbox::start().unwrap();
     let client = sandbox.client().unwrap();
     let resp = client
-        .chain("v3/pay/transactions/id/{transaction_id}")
-        .get(json!({ "transaction_id": "1" }))
+        .chain("v3/marketing/favor/stocks/{stock_id}")
+        .get(json!({ "stock_id": "1" }))
         .unwrap();
     assert_eq!(resp.status(), 200);
 }

@@ -28,9 +28,9 @@ pub(crate) const UNKNOWN_SERIAL: &str = "SANDBOX_UNKNOWN_SERIAL_0000000000000000
 /// use wechatpay::sandbox::{Fault, Sandbox};
 /// use wechatpay::{ErrorKind, VerifyFailure};
 /// let sandbox = Sandbox::start()?;
-/// sandbox.on_path("/v3/pay/transactions/id/{transaction_id}").times(1).fail(Fault::StaleTimestamp);
-/// let err = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}")
-///     .get(serde_json::json!({ "transaction_id": "1" })).unwrap_err();
+/// sandbox.on_path("/v3/marketing/favor/stocks/{stock_id}").times(1).fail(Fault::StaleTimestamp);
+/// let err = sandbox.client()?.chain("v3/marketing/favor/stocks/{stock_id}")
+///     .get(serde_json::json!({ "stock_id": "1", "query": { "stock_creator_mchid": "1" } })).unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::ClockSkew));
 /// # Ok::<(), wechatpay::Error>(())
 /// ```

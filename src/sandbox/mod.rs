@@ -2,12 +2,16 @@
 //! public key and answers with bodies signed by its platform key, like the real gateway. For the quick start,
 //! doctests and users' own tests.
 
+mod bills;
 mod certificates;
+mod deliver;
 mod fault;
+mod flow;
 mod keys;
 mod media;
 mod multipart;
 mod notification;
+mod orders;
 mod routes;
 mod script;
 mod server;
@@ -16,6 +20,7 @@ mod v2;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -26,6 +31,7 @@ use crate::crypto::RsaKey;
 use crate::error::{Error, Result};
 
 pub use certificates::{PLATFORM_CERT_NEW_SERIAL, PLATFORM_CERT_OLD_SERIAL};
+pub use deliver::{Attempt, Delivery};
 pub use fault::Fault;
 pub use keys::{APIV3_KEY, MCHID, MERCHANT_SERIAL, PLATFORM_SERIAL, SECRET};
 pub use multipart::Part;
@@ -89,7 +95,7 @@ impl Recorded {
 /// `#[tokio::test]` can both use it). Dropping it stops the server.
 ///
 /// APIv3 routes: `GET /v3/marketing/favor/stocks/{stock_id}`, `GET /v3/marketing/favor/users/{openid}/coupons/{coupon_id}`,
-/// `POST /v3/pay/transactions/native`, `GET /v3/pay/transactions/id/{transaction_id}`, `GET /v3/certificates`
+/// `GET /v3/certificates`
 /// (two TEST ONLY platform certificates, [`PLATFORM_CERT_OLD_SERIAL`] and [`PLATFORM_CERT_NEW_SERIAL`], encrypted
 /// with [`APIV3_KEY`] and signed by the newer one; see [`start_public_key_mode`](Sandbox::start_public_key_mode)),
 /// and the media uploads `POST /v3/merchant/media/upload` and `POST /v3/merchant-service/images/upload`
@@ -97,11 +103,31 @@ impl Recorded {
 /// `/v3/` path answers a signed 404 naming the route, and a request whose signature does not verify a signed 401
 /// `SIGN_ERROR`. As the real gateway, a `multipart/form-data` request is signed over its `meta` part.
 ///
+/// Orders are kept, shared by APIv3 and APIv2: `POST /v3/pay/transactions/{native,jsapi,app,h5}` create one
+/// (the required fields are checked, a missing one is a signed 400 `PARAM_ERROR` naming it; the same
+/// `out_trade_no` again answers the same order, with other content a 400 `INVALID_REQUEST`) and answer
+/// `code_url`, `prepay_id` or `h5_url`; `GET /v3/pay/transactions/out-trade-no/{out_trade_no}` and
+/// `/id/{transaction_id}` (with `?mchid=`) read it (`trade_state` `NOTPAY`, `SUCCESS`, `CLOSED`, `REFUND`; an
+/// unknown order is a signed 404 `ORDER_NOT_EXIST`); `POST …/out-trade-no/{out_trade_no}/close` closes an unpaid
+/// one (204); `POST /v3/refund/domestic/refunds` refunds a paid one (up to what is left, else 400 `NOT_ENOUGH`;
+/// the refund is `SUCCESS` at once) and `GET /v3/refund/domestic/refunds/{out_refund_no}` reads the refund.
+/// [`pay`](Sandbox::pay) pays an order from the test and sends its notification to the order's `notify_url`;
+/// an APIv3 refund sends `REFUND.SUCCESS` to the refund's (or else, for an APIv3 order, the order's) `notify_url`
+/// (APIv2 refunds send none).
+/// `GET /v3/bill/tradebill?bill_date=&bill_type=&tar_type=` answers `hash_type`, `hash_value` (SHA-1 of the
+/// plain CSV) and a `download_url` on the sandbox itself, which serves the trade bill of that day built from
+/// the orders (WeChat Pay's layout: a header row, one backquoted row per payment or refund, a summary), gzip when
+/// `tar_type=GZIP`; a day without payments gives a bill with no rows.
+///
 /// APIv2 (every other path): the request `sign` (MD5 or HMAC-SHA256 with [`SECRET`]) and `mch_id` are checked,
 /// over the XML fields, the GET query, or the text fields of a multipart form;
 /// `POST /mmpaymkttransfers/query_coupon_stock` answers signed XML, `POST /secapi/mch/uploadmedia` a signed
-/// `media_id` once `media_hash` matches the `media` part's MD5; a bad sign or an unknown route answers
-/// `return_code=FAIL` like the real gateway.
+/// `media_id` once `media_hash` matches the `media` part's MD5; the orders' twins `POST /pay/unifiedorder`
+/// (`trade_type` `NATIVE`, `JSAPI`, `APP` or `MWEB`), `/pay/orderquery`, `/pay/closeorder` and
+/// `/secapi/pay/refund` (over plain HTTP here) answer signed XML, refusals as `result_code=FAIL` with WeChat
+/// Pay's `err_code` (`ORDERNOTEXIST`, `ORDERPAID`, `NOTENOUGH`, `PARAM_ERROR`…); `POST /pay/downloadbill` answers
+/// the bill itself (gzip when `tar_type=GZIP`) or an `<xml>` error document for a bad `bill_date`. A bad sign or
+/// an unknown route answers `return_code=FAIL` like the real gateway.
 ///
 /// Answers are signed by the key the request's `Wechatpay-Serial` names: a platform certificate serial
 /// ([`PLATFORM_CERT_NEW_SERIAL`]; [`PLATFORM_CERT_OLD_SERIAL`], whose key the sandbox does not have, is answered by
@@ -129,6 +155,7 @@ pub struct Sandbox {
     server: server::Running,
     log: Arc<Mutex<Vec<Recorded>>>,
     scripts: script::Scripts,
+    flow: Arc<flow::Flow>,
 }
 
 impl Sandbox {
@@ -194,10 +221,17 @@ impl Sandbox {
 
     fn start_with(public_key_mode: bool, addr: SocketAddr) -> Result<Sandbox> {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let state = routes::State::new(log.clone(), public_key_mode)?;
+        let flow = Arc::new(flow::Flow::new()?);
+        let state = routes::State::new(log.clone(), public_key_mode, flow.clone())?;
         let scripts = state.scripts.clone();
         let server = server::Running::start(state, addr)?;
-        Ok(Sandbox { server, log, scripts })
+        flow.deliver.attach(server.runtime());
+        Ok(Sandbox {
+            server,
+            log,
+            scripts,
+            flow,
+        })
     }
 
     /// The base URI to give a client, `http://127.0.0.1:<port>/`.
@@ -319,12 +353,123 @@ impl Sandbox {
     /// let sandbox = Sandbox::start()?;
     /// sandbox.on_path("*").fail(Fault::SystemError);
     /// sandbox.clear_scripts();
-    /// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
-    /// assert!(node.get(serde_json::json!({ "transaction_id": "1" })).is_ok());
+    /// let node = sandbox.client()?.chain("v3/marketing/favor/stocks/{stock_id}");
+    /// assert!(node.get(serde_json::json!({ "stock_id": "1", "query": { "stock_creator_mchid": "1" } })).is_ok());
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn clear_scripts(&self) {
         self.scripts.clear();
+    }
+
+    /// Pays the order `out_trade_no` as its user would: it becomes `SUCCESS` with a `transaction_id` and a
+    /// `success_time`, and its payment notification starts on its way to the order's `notify_url` (only
+    /// loopback URLs are sent to) without blocking: APIv3 orders get the signed, encrypted
+    /// `TRANSACTION.SUCCESS` notification whose resource is the order as the query answers it, APIv2 orders
+    /// the signed XML one. The notification is sent again, with a doubling delay, while the handler does not
+    /// answer 2xx (see [`set_notify_retry`](Sandbox::set_notify_retry)); [`deliveries`](Sandbox::deliveries)
+    /// shows each attempt. Returns the paid order as the APIv3 query answers it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) when there is no such order, or it is
+    /// already paid or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// let client = sandbox.client()?;
+    /// client.chain("v3/pay/transactions/native").post(json!({ "json": {
+    ///     "appid": "wxd678efh567hg6787", "mchid": wechatpay::sandbox::MCHID, "description": "Image形象店-深圳腾大-QQ公仔",
+    ///     "out_trade_no": "1217752501201407033233368018", "notify_url": "http://127.0.0.1:9/notify",
+    ///     "amount": { "total": 100 },
+    /// } }))?;
+    /// let paid = sandbox.pay("1217752501201407033233368018")?;
+    /// assert_eq!(paid["trade_state"], "SUCCESS");
+    /// let order = client.chain("v3/pay/transactions/id/{transaction_id}").get(json!({
+    ///     "transaction_id": paid["transaction_id"], "query": { "mchid": wechatpay::sandbox::MCHID },
+    /// }))?;
+    /// assert_eq!(order.json::<serde_json::Value>()?["out_trade_no"], "1217752501201407033233368018");
+    /// assert!(sandbox.pay("1217752501201407033233368018").is_err(), "paid already");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn pay(&self, out_trade_no: &str) -> Result<serde_json::Value> {
+        self.flow.pay(out_trade_no)
+    }
+
+    /// Every notification sent or being sent (payments, refunds), oldest first, with each attempt.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// assert!(sandbox.deliveries().iter().all(|d| d.delivered));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.flow.deliver.deliveries()
+    }
+
+    /// Waits until at least `count` notifications were started and every one is finished (delivered, or
+    /// given up after the last attempt), and returns them as [`deliveries`](Sandbox::deliveries) would.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when that takes longer than `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// assert!(sandbox.wait_for_deliveries(0, Duration::from_millis(10))?.is_empty());
+    /// assert!(sandbox.wait_for_deliveries(1, Duration::from_millis(10)).is_err(), "nothing was paid");
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn wait_for_deliveries(&self, count: usize, timeout: Duration) -> Result<Vec<Delivery>> {
+        self.flow.deliver.wait(count, timeout)
+    }
+
+    /// [`wait_for_deliveries`](Sandbox::wait_for_deliveries) for async code, so a handler served by the same
+    /// runtime keeps running while the test waits. The future borrows nothing from the sandbox; it needs a Tokio
+    /// runtime with time enabled (as `#[tokio::test]` has).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when that takes longer than `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), wechatpay::Error> {
+    /// use std::time::Duration;
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// assert!(sandbox.wait_for_deliveries_async(0, Duration::from_millis(10)).await?.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn wait_for_deliveries_async(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Vec<Delivery>>> + Send + 'static {
+        self.flow.deliver.wait_async(count, timeout)
+    }
+
+    /// Sets how notifications are retried from now on: at most `attempts` tries (at least one), `first_delay`
+    /// before the second, the delay doubling after each (default: 6 tries, from 100 ms). Each try waits at most
+    /// 5 s for the handler's answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sandbox = wechatpay::sandbox::Sandbox::start()?;
+    /// sandbox.set_notify_retry(std::time::Duration::from_millis(10), 3);
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn set_notify_retry(&self, first_delay: Duration, attempts: u32) {
+        self.flow.deliver.set_schedule(first_delay, attempts);
     }
 
     /// The sandbox merchant's private key (TEST ONLY, published with the crate).

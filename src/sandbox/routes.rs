@@ -24,6 +24,8 @@ pub(crate) struct State {
     public_key_mode: bool,
     /// The scripted answers and faults (`script.rs`), consulted before the routes below.
     pub(super) scripts: super::script::Scripts,
+    /// Orders, refunds, bills and the notification sender.
+    flow: Arc<super::flow::Flow>,
 }
 
 /// An answer before signing.
@@ -34,7 +36,11 @@ pub(crate) struct Answer {
 }
 
 impl State {
-    pub(crate) fn new(log: Arc<Mutex<Vec<Recorded>>>, public_key_mode: bool) -> Result<Self> {
+    pub(crate) fn new(
+        log: Arc<Mutex<Vec<Recorded>>>,
+        public_key_mode: bool,
+        flow: Arc<super::flow::Flow>,
+    ) -> Result<Self> {
         Ok(State {
             merchant_public: keys::merchant_public()?,
             platform_private: keys::platform_private()?,
@@ -42,6 +48,7 @@ impl State {
             certificates: super::certificates::Certificates::load()?,
             public_key_mode,
             scripts: super::script::Scripts::default(),
+            flow,
         })
     }
 
@@ -50,17 +57,18 @@ impl State {
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let parts = multipart::boundary(&headers).map(|b| multipart::parse(&b, &body));
         if !path.starts_with("/v3/") {
-            let (valid, xml) = super::v2::handle(&method, path, query, &body, parts.as_ref());
+            let (valid, answer) = super::v2::handle(&self.flow, &method, path, query, &body, parts.as_ref());
             self.record(&method, &target, headers, &body, valid);
+            let (content_type, body) = match answer {
+                super::v2::V2Body::Xml(xml) => ("text/xml; charset=utf-8", Bytes::from(xml)),
+                super::v2::V2Body::File(file) => ("text/plain; charset=utf-8", file),
+            };
             let mut headers = HeaderMap::new();
-            headers.insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static("text/xml; charset=utf-8"),
-            );
+            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             return Answer {
                 status: StatusCode::OK,
                 headers,
-                body: Bytes::from(xml),
+                body,
             };
         }
         let signed = match signed_bytes(&body, parts.as_ref()) {
@@ -73,6 +81,10 @@ impl State {
                 );
             }
         };
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned);
         let check = self.check_signature(&method, &target, &headers, &signed);
         self.record(&method, &target, headers, &body, check.is_ok());
         let parts = match &parts {
@@ -93,7 +105,12 @@ impl State {
                     Listing::Plain(status, value) => (status, value),
                 }
             }
-            Ok(()) => route(&method, &target, &body, parts),
+            Ok(()) => match self.flow.v3(&method, path, query, host.as_deref(), &body) {
+                Some(super::flow::Reply::Json(status, value)) => (status, value),
+                Some(super::flow::Reply::NoContent) => return self.signed(StatusCode::NO_CONTENT, String::new()),
+                Some(super::flow::Reply::File(file)) => return file_answer(file),
+                None => route(&method, &target, parts),
+            },
         };
         self.signed(status, value.to_string())
     }
@@ -205,6 +222,20 @@ fn signed_bytes(body: &Bytes, parts: Option<&Result<Vec<Part>, String>>) -> Resu
     }
 }
 
+/// A bill file: unsigned, like the download host of the real gateway.
+fn file_answer(file: Bytes) -> Answer {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    Answer {
+        status: StatusCode::OK,
+        headers,
+        body: file,
+    }
+}
+
 /// Signs `body` with `key` under `serial` (`Wechatpay-Serial`).
 pub(super) fn sign(status: StatusCode, body: String, key: &RsaKey, serial: &str) -> Answer {
     sign_at(status, body, key, serial, Formatter::timestamp())
@@ -236,7 +267,7 @@ pub(super) fn sign_at(status: StatusCode, body: String, key: &RsaKey, serial: &s
 }
 
 /// The canned endpoints; `parts` is the body read as `multipart/form-data`, when it is one.
-fn route(method: &Method, target: &str, body: &[u8], parts: Option<&[Part]>) -> (StatusCode, Value) {
+fn route(method: &Method, target: &str, parts: Option<&[Part]>) -> (StatusCode, Value) {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let param = |name: &str| {
         query
@@ -263,16 +294,6 @@ fn route(method: &Method, target: &str, body: &[u8], parts: Option<&[Part]>) -> 
                 "no_cash": false, "singleitem": false,
             }),
         ),
-        ("POST", ["v3", "pay", "transactions", "native"]) => match serde_json::from_slice::<Value>(body) {
-            Ok(v) if v.is_object() => (
-                StatusCode::OK,
-                json!({ "code_url": format!("weixin://wxpay/bizpayurl?pr=sandbox{}", v["out_trade_no"].as_str().unwrap_or("")) }),
-            ),
-            _ => (
-                StatusCode::BAD_REQUEST,
-                json!({ "code": "PARAM_ERROR", "message": "body must be a JSON object" }),
-            ),
-        },
         ("POST", ["v3", "merchant", "media", "upload"] | ["v3", "merchant-service", "images", "upload"]) => match parts
         {
             Some(parts) => super::media::v3_upload(parts),
@@ -281,10 +302,6 @@ fn route(method: &Method, target: &str, body: &[u8], parts: Option<&[Part]>) -> 
                 json!({ "code": "PARAM_ERROR", "message": "an upload must be a multipart/form-data body" }),
             ),
         },
-        ("GET", ["v3", "pay", "transactions", "id", transaction_id]) => (
-            StatusCode::OK,
-            json!({ "transaction_id": transaction_id, "mchid": param("mchid"), "trade_state": "SUCCESS" }),
-        ),
         _ => (
             StatusCode::NOT_FOUND,
             json!({ "code": "NOT_FOUND", "message": format!("the sandbox has no route for {method} {path}") }),

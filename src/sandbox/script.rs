@@ -196,11 +196,11 @@ impl fmt::Debug for Scripts {
 /// use wechatpay::sandbox::{Fault, Sandbox};
 /// use wechatpay::{ErrorKind, http::Method};
 /// let sandbox = Sandbox::start()?;
-/// sandbox.on(Method::GET, "/v3/pay/transactions/id/{transaction_id}").times(1).fail(Fault::FrequencyLimited);
-/// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
-/// let err = node.get(serde_json::json!({ "transaction_id": "1" })).unwrap_err();
+/// sandbox.on(Method::GET, "/v3/marketing/favor/stocks/{stock_id}").times(1).fail(Fault::FrequencyLimited);
+/// let node = sandbox.client()?.chain("v3/marketing/favor/stocks/{stock_id}");
+/// let err = node.get(serde_json::json!({ "stock_id": "1", "query": { "stock_creator_mchid": "1" } })).unwrap_err();
 /// assert_eq!(err.wechat().map(|w| w.code().to_owned()).as_deref(), Some("FREQUENCY_LIMITED"));
-/// assert!(node.get(serde_json::json!({ "transaction_id": "1" })).is_ok()); // once only
+/// assert!(node.get(serde_json::json!({ "stock_id": "1", "query": { "stock_creator_mchid": "1" } })).is_ok()); // once only
 /// # Ok::<(), wechatpay::Error>(())
 /// ```
 #[must_use = "a rule is in force only once `reply`, `reply_with` or `fail` gives its answer"]
@@ -238,9 +238,9 @@ impl Rule {
     /// ```
     /// use wechatpay::sandbox::{Fault, Sandbox};
     /// let sandbox = Sandbox::start()?;
-    /// sandbox.on_path("/v3/pay/transactions/id/*").times(2).fail(Fault::SystemError);
-    /// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
-    /// let calls: Vec<bool> = (0..3).map(|_| node.get(serde_json::json!({ "transaction_id": "1" })).is_ok()).collect();
+    /// sandbox.on_path("/v3/marketing/favor/stocks/*").times(2).fail(Fault::SystemError);
+    /// let node = sandbox.client()?.chain("v3/marketing/favor/stocks/{stock_id}");
+    /// let calls: Vec<bool> = (0..3).map(|_| node.get(serde_json::json!({ "stock_id": "1", "query": { "stock_creator_mchid": "1" } })).is_ok()).collect();
     /// assert_eq!(calls, [false, false, true]);
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
@@ -296,8 +296,8 @@ impl Rule {
     /// use wechatpay::{ErrorKind, VerifyFailure};
     /// let sandbox = Sandbox::start()?;
     /// sandbox.on_path("*").fail(Fault::ForgedSignature);
-    /// let node = sandbox.client()?.chain("v3/pay/transactions/id/{transaction_id}");
-    /// let err = node.get(serde_json::json!({ "transaction_id": "1" })).unwrap_err();
+    /// let node = sandbox.client()?.chain("v3/marketing/favor/stocks/{stock_id}");
+    /// let err = node.get(serde_json::json!({ "stock_id": "1", "query": { "stock_creator_mchid": "1" } })).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::Verify(VerifyFailure::BadSignature));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```

@@ -26,6 +26,7 @@ const MAX_REQUEST_BODY: usize = 16 << 20;
 pub(crate) struct Running {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
+    runtime: tokio::runtime::Handle,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -43,6 +44,7 @@ impl Running {
             .enable_all()
             .build()
             .map_err(|e| Error::transport("The sandbox runtime cannot start.").with_source(e))?;
+        let runtime = rt.handle().clone();
         let (stop, mut stopped) = oneshot::channel::<()>();
         let state = Arc::new(state);
         let thread =
@@ -70,12 +72,18 @@ impl Running {
         Ok(Running {
             addr,
             stop: Some(stop),
+            runtime,
             thread: Some(thread),
         })
     }
 
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The server's runtime, for work the sandbox starts itself (notifications).
+    pub(crate) fn runtime(&self) -> tokio::runtime::Handle {
+        self.runtime.clone()
     }
 }
 

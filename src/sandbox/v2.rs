@@ -1,8 +1,10 @@
 //! The sandbox's APIv2 side, sans-IO: check the request `sign`, answer signed XML (or `return_code=FAIL`).
 
+use bytes::Bytes;
 use http::Method;
 use serde_json::{Map, Value, json};
 
+use super::flow::{Flow, V2Reply};
 use super::keys::{MCHID, SECRET};
 use super::multipart::Part;
 use crate::crypto::Hash;
@@ -43,16 +45,29 @@ pub(crate) fn request_fields(
     (data, valid)
 }
 
-/// Handles one APIv2 request: `(sign verified, XML answer)`. `parts` is the body read as `multipart/form-data`
-/// when it is one: its text fields are the signed data.
+/// An APIv2 answer body.
+pub(crate) enum V2Body {
+    /// An XML document.
+    Xml(String),
+    /// A bill file (`pay/downloadbill`).
+    File(Bytes),
+}
+
+/// Handles one APIv2 request: `(sign verified, answer)`. `parts` is the body read as `multipart/form-data`
+/// when it is one: its text fields are the signed data. The order, refund and bill routes are `flow`'s.
 pub(crate) fn handle(
+    flow: &Flow,
     method: &Method,
     path: &str,
     query: &str,
     body: &[u8],
     parts: Option<&Result<Vec<Part>, String>>,
-) -> (bool, String) {
-    let fail = |msg: String| Transformer::to_xml(&json!({ "return_code": "FAIL", "return_msg": msg }));
+) -> (bool, V2Body) {
+    let fail = |msg: String| {
+        V2Body::Xml(Transformer::to_xml(
+            &json!({ "return_code": "FAIL", "return_msg": msg }),
+        ))
+    };
     let (data, parts) = match parts {
         None => (data_of(method, query, body), &[][..]),
         Some(Ok(parts)) => (super::media::v2_fields(parts), parts.as_slice()),
@@ -77,15 +92,23 @@ pub(crate) fn handle(
         return (true, fail(format!("sandbox: unknown merchant {}", mch.unwrap_or(""))));
     }
     let field = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
-    let mut answer = match (method.as_str(), path) {
-        ("POST", "/mmpaymkttransfers/query_coupon_stock") => json!({
+    let flow_reply = if method == Method::POST {
+        flow.v2(path, &data)
+    } else {
+        None
+    };
+    let mut answer = match (method.as_str(), path, flow_reply) {
+        (_, _, Some(V2Reply::File(file))) => return (true, V2Body::File(file)),
+        (_, _, Some(V2Reply::Error(xml))) => return (true, V2Body::Xml(xml)),
+        (_, _, Some(V2Reply::Fields(fields))) => Value::Object(fields),
+        ("POST", "/mmpaymkttransfers/query_coupon_stock", None) => json!({
             "return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS",
             "appid": field("appid"), "mch_id": MCHID, "coupon_stock_id": field("coupon_stock_id"),
             "coupon_name": "sandbox coupon stock", "coupon_value": "5", "coupon_mininumn": "10",
             "coupon_stock_status": "4", "coupon_total": "100", "is_send_num": "0",
             "begin_time": "1943787483", "end_time": "1943787484", "create_time": "1943787420",
         }),
-        ("POST", "/secapi/mch/uploadmedia") => match super::media::v2_upload(&data, parts) {
+        ("POST", "/secapi/mch/uploadmedia", None) => match super::media::v2_upload(&data, parts) {
             Ok(answer) => answer,
             Err(why) => return (true, fail(why)),
         },
@@ -100,5 +123,5 @@ pub(crate) fn handle(
             map.insert("sign".into(), Value::String(sign));
         }
     }
-    (true, Transformer::to_xml(&answer))
+    (true, V2Body::Xml(Transformer::to_xml(&answer)))
 }
