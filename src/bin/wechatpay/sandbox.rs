@@ -44,6 +44,8 @@ impl SandboxArgs {
         };
         let server = Sandbox::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))?;
         let settings = write_files(&server, &dir)?;
+        // listen for signals before printing the settings: a caller may signal as soon as it has read them
+        let stop = Stop::install()?;
         let mut out = std::io::stdout().lock();
         let addr = server.base_uri();
         let mut text = format!(
@@ -57,7 +59,7 @@ impl SandboxArgs {
             .and_then(|()| out.flush())
             .map_err(|e| Failure::new(format!("cannot write to stdout: {e}")))?;
         drop(out);
-        wait_for_stop()?;
+        stop.wait()?;
         drop(server);
         Ok(())
     }
@@ -103,39 +105,69 @@ fn shell_word(value: &str) -> String {
     }
 }
 
-/// Blocks until Ctrl-C, SIGTERM (Unix) or the end of stdin.
-fn wait_for_stop() -> Outcome {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(format!("cannot start the signal runtime: {e}")))?;
-    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
-    // A plain thread (not Tokio's stdin, whose blocking read would hold the runtime open at exit).
-    std::thread::Builder::new()
-        .name("stdin-watch".into())
-        .spawn(move || {
-            let mut sink = [0u8; 1024];
-            let mut stdin = std::io::stdin().lock();
-            while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
-            let _ = closed_tx.send(());
+/// The stop conditions, Ctrl-C, SIGTERM (Unix) or the end of stdin, registered before anything is printed.
+struct Stop {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Stop {
+    fn install() -> Outcome<Stop> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new(format!("cannot start the signal runtime: {e}")))?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{SignalKind, signal};
+            let _runtime = rt.enter();
+            let listen = |kind: SignalKind, name: &str| {
+                signal(kind).map_err(|e| Failure::new(format!("cannot listen for {name}: {e}")))
+            };
+            (
+                listen(SignalKind::terminate(), "SIGTERM")?,
+                listen(SignalKind::interrupt(), "SIGINT")?,
+            )
+        };
+        Ok(Stop {
+            rt,
+            #[cfg(unix)]
+            signals,
         })
-        .map_err(|e| Failure::new(format!("cannot watch stdin: {e}")))?;
-    rt.block_on(async move {
+    }
+
+    /// Blocks until one of the stop conditions.
+    fn wait(self) -> Outcome {
+        let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+        // A plain thread (not Tokio's stdin, whose blocking read would hold the runtime open at exit).
+        std::thread::Builder::new()
+            .name("stdin-watch".into())
+            .spawn(move || {
+                let mut sink = [0u8; 1024];
+                let mut stdin = std::io::stdin().lock();
+                while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
+                let _ = closed_tx.send(());
+            })
+            .map_err(|e| Failure::new(format!("cannot watch stdin: {e}")))?;
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .map_err(|e| Failure::new(format!("cannot listen for SIGTERM: {e}")))?;
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-                _ = closed_rx => {}
-            }
+            let (mut term, mut int) = self.signals;
+            self.rt.block_on(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                    _ = closed_rx => {}
+                }
+            });
         }
         #[cfg(not(unix))]
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = closed_rx => {}
-        }
+        self.rt.block_on(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = closed_rx => {}
+            }
+        });
         Ok(())
-    })
+    }
 }
