@@ -62,7 +62,11 @@ fn a_refund_with_the_merchant_certificate_succeeds_blocking_and_async() {
         // verified with the APIv2 key, as every APIv2 answer
         let answer = wechatpay::notify::v2::verify(resp.body(), SECRET).unwrap();
         assert_eq!(
-            (answer["result_code"].as_str(), answer["out_refund_no"].as_str(), answer["refund_fee"].as_str()),
+            (
+                answer["result_code"].as_str(),
+                answer["out_refund_no"].as_str(),
+                answer["refund_fee"].as_str()
+            ),
             (Some("SUCCESS"), Some(no), Some("40")),
             "{mode}: {answer}"
         );
@@ -71,7 +75,10 @@ fn a_refund_with_the_merchant_certificate_succeeds_blocking_and_async() {
     // the two refunds were made: 20 fen are left
     let over = node.post(refund("TLS-1", "TLS-1-R3", "21", true)).unwrap_err();
     assert_eq!(over.kind(), ErrorKind::Rejected(V2Rejection::ResultCode), "{over}");
-    assert_eq!(Transformer::to_array(over.response().unwrap().body())["err_code"], "NOTENOUGH");
+    assert_eq!(
+        Transformer::to_array(over.response().unwrap().body())["err_code"],
+        "NOTENOUGH"
+    );
     let seen = sandbox.requests();
     assert!(seen.iter().all(|r| r.signature_valid));
     assert_eq!(seen.iter().filter(|r| r.target == "/secapi/pay/refund").count(), 3);
@@ -80,7 +87,11 @@ fn a_refund_with_the_merchant_certificate_succeeds_blocking_and_async() {
 fn refused(resp: wechatpay::Result<wechatpay::Response>, mode: &str) {
     // WeChat Pay's `return_code=FAIL`, which the client reports as a rejection with the answer
     let err = resp.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Rejected(V2Rejection::ReturnCode), "{mode}: {err}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Rejected(V2Rejection::ReturnCode),
+        "{mode}: {err}"
+    );
     let answer = Transformer::to_array(err.response().unwrap().body());
     assert_eq!(answer["return_code"], "FAIL", "{mode}: {answer}");
     let msg = answer["return_msg"].as_str().unwrap();
@@ -167,7 +178,11 @@ fn apiv3_works_over_tls_with_verification_unchanged() {
         .get(json!({ "query": { "bill_date": "2001-01-01" } }))
         .unwrap();
     let bill = Bill::from_response(&answer).unwrap();
-    assert!(bill.download_url().starts_with(&sandbox.base_uri()), "{}", bill.download_url());
+    assert!(
+        bill.download_url().starts_with(&sandbox.base_uri()),
+        "{}",
+        bill.download_url()
+    );
     let mut out = Vec::new();
     Download::bill(&client, &bill).to_writer(&mut out).unwrap();
     assert_eq!(String::from_utf8(out).unwrap().lines().count(), 3);

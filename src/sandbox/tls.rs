@@ -47,8 +47,8 @@ pub(crate) fn acceptor() -> Result<TlsAcceptor> {
         .allow_unauthenticated()
         .build()
         .map_err(|e| config_error("client verifier", e))?;
-    let server = CertificateDer::from_pem_slice(SERVER_CERT.as_bytes())
-        .map_err(|e| config_error("server certificate", e))?;
+    let server =
+        CertificateDer::from_pem_slice(SERVER_CERT.as_bytes()).map_err(|e| config_error("server certificate", e))?;
     let key = PrivateKeyDer::from_pem_slice(SERVER_KEY.as_bytes()).map_err(|e| config_error("server key", e))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -156,7 +156,11 @@ mod tests {
             .map(|l| l.split('\t').collect::<Vec<_>>())
             .filter(|f| f.get(cert) == Some(&"Y"))
             .filter_map(|f| {
-                assert_eq!(f.get(api), Some(&"v2"), "only APIv2 endpoints need the certificate: {f:?}");
+                assert_eq!(
+                    f.get(api),
+                    Some(&"v2"),
+                    "only APIv2 endpoints need the certificate: {f:?}"
+                );
                 f.get(path).copied()
             })
             .collect();
