@@ -220,10 +220,16 @@ fn request_v3_post_with_the_environment_and_flags_win() {
     );
     out.ok();
     let body: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(
-        body["code_url"],
-        "weixin://wxpay/bizpayurl?pr=sandboxnative12177525012014070332333"
-    );
+    let code_url = body["code_url"].as_str().unwrap();
+    assert!(code_url.starts_with("weixin://wxpay/bizpayurl?pr="), "{code_url}");
+    // the sandbox keeps the order the tool created
+    let order = sandbox
+        .client()
+        .unwrap()
+        .chain("v3/pay/transactions/out-trade-no/{out_trade_no}")
+        .get(json!({ "out_trade_no": "native12177525012014070332333", "query": { "mchid": sandbox::MCHID } }))
+        .unwrap();
+    assert_eq!(order.json::<Value>().unwrap()["trade_state"], "NOTPAY");
     let seen = sandbox.requests();
     assert_eq!((seen[0].method.as_str(), seen[0].signature_valid), ("POST", true));
 
