@@ -42,6 +42,8 @@ impl SandboxArgs {
                 temp.path().to_path_buf()
             }
         };
+        // Listening before the settings are printed: a SIGTERM sent as soon as they are read is not lost.
+        let stop = Stop::listen()?;
         let server = Sandbox::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)))?;
         let settings = write_files(&server, &dir)?;
         let mut out = std::io::stdout().lock();
@@ -57,7 +59,7 @@ impl SandboxArgs {
             .and_then(|()| out.flush())
             .map_err(|e| Failure::new(format!("cannot write to stdout: {e}")))?;
         drop(out);
-        wait_for_stop()?;
+        stop.wait()?;
         drop(server);
         Ok(())
     }
@@ -103,39 +105,66 @@ fn shell_word(value: &str) -> String {
     }
 }
 
-/// Blocks until Ctrl-C, SIGTERM (Unix) or the end of stdin.
-fn wait_for_stop() -> Outcome {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(format!("cannot start the signal runtime: {e}")))?;
-    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
-    // A plain thread (not Tokio's stdin, whose blocking read would hold the runtime open at exit).
-    std::thread::Builder::new()
-        .name("stdin-watch".into())
-        .spawn(move || {
-            let mut sink = [0u8; 1024];
-            let mut stdin = std::io::stdin().lock();
-            while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
-            let _ = closed_tx.send(());
-        })
-        .map_err(|e| Failure::new(format!("cannot watch stdin: {e}")))?;
-    rt.block_on(async move {
+/// The stop signals (Ctrl-C, SIGTERM on Unix), listened for from its creation on.
+struct Stop {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Stop {
+    fn listen() -> Outcome<Stop> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::new(format!("cannot start the signal runtime: {e}")))?;
         #[cfg(unix)]
-        {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .map_err(|e| Failure::new(format!("cannot listen for SIGTERM: {e}")))?;
+        let signals = {
+            use tokio::signal::unix::{SignalKind, signal};
+            let _entered = rt.enter();
+            let listen = |kind: SignalKind, name: &str| {
+                signal(kind).map_err(|e| Failure::new(format!("cannot listen for {name}: {e}")))
+            };
+            (
+                listen(SignalKind::interrupt(), "Ctrl-C")?,
+                listen(SignalKind::terminate(), "SIGTERM")?,
+            )
+        };
+        Ok(Stop {
+            rt,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    /// Blocks until Ctrl-C, SIGTERM (Unix) or the end of stdin.
+    fn wait(self) -> Outcome {
+        let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+        // A plain thread (not Tokio's stdin, whose blocking read would hold the runtime open at exit).
+        std::thread::Builder::new()
+            .name("stdin-watch".into())
+            .spawn(move || {
+                let mut sink = [0u8; 1024];
+                let mut stdin = std::io::stdin().lock();
+                while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
+                let _ = closed_tx.send(());
+            })
+            .map_err(|e| Failure::new(format!("cannot watch stdin: {e}")))?;
+        #[cfg(unix)]
+        let (mut interrupt, mut term) = self.signals;
+        self.rt.block_on(async move {
+            #[cfg(unix)]
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = interrupt.recv() => {}
                 _ = term.recv() => {}
                 _ = closed_rx => {}
             }
-        }
-        #[cfg(not(unix))]
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = closed_rx => {}
-        }
+            #[cfg(not(unix))]
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = closed_rx => {}
+            }
+        });
         Ok(())
-    })
+    }
 }
