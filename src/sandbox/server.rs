@@ -68,7 +68,11 @@ impl Running {
                                         Some(acceptor) => {
                                             // A failed handshake (a client that does not trust the CA, a client
                                             // certificate the CA did not issue) closes the connection.
-                                            let Ok(stream) = acceptor.accept(stream).await else { return };
+                                            // A client that never finishes it is dropped after a while.
+                                            let handshake = acceptor.accept(stream);
+                                            let Ok(Ok(stream)) = tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, handshake).await else {
+                                                return;
+                                            };
                                             let client_cert =
                                                 stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
                                             serve(state, stream, Peer::Tls { client_cert }).await;

@@ -23,6 +23,9 @@ pub(crate) const MERCHANT_CERT: &str = include_str!("keys/merchant.cert.pem");
 const SERVER_CERT: &str = include_str!("keys/tls-server.cert.pem");
 const SERVER_KEY: &str = include_str!("keys/tls-server.pkcs8.key.pem");
 
+/// How long a client has to complete the TLS handshake.
+pub(crate) const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Whether the request's connection carries a verified merchant certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Peer {
