@@ -36,6 +36,8 @@ pub(crate) enum V2Reply {
 
 /// Orders, bill files and the notification sender of one sandbox.
 pub(crate) struct Flow {
+    /// `http`, or `https` for [`Sandbox::start_tls`](super::Sandbox::start_tls).
+    scheme: &'static str,
     orders: Mutex<Orders>,
     files: Mutex<Files>,
     pub(crate) deliver: Deliverer,
@@ -84,8 +86,10 @@ fn amount(v: &Value, pointer: &str, name: &str) -> std::result::Result<u64, Refu
 }
 
 impl Flow {
-    pub(crate) fn new() -> Result<Flow> {
+    /// The flow of a sandbox served over `scheme` (`http` or `https`, for the bill URL).
+    pub(crate) fn new(scheme: &'static str) -> Result<Flow> {
         Ok(Flow {
+            scheme,
             orders: Mutex::new(Orders::default()),
             files: Mutex::new(Files::default()),
             deliver: Deliverer::new()?,
@@ -275,7 +279,7 @@ impl Flow {
         lock(&self.files).put(token.clone(), file);
         let path = format!("v3/billdownload/file?token={token}");
         let url = match host {
-            Some(host) => format!("http://{host}/{path}"),
+            Some(host) => format!("{}://{host}/{path}", self.scheme),
             None => path,
         };
         Reply::Json(

@@ -15,6 +15,7 @@ mod orders;
 mod routes;
 mod script;
 mod server;
+mod tls;
 mod v2;
 
 use std::fmt;
@@ -124,7 +125,7 @@ impl Recorded {
 /// `POST /mmpaymkttransfers/query_coupon_stock` answers signed XML, `POST /secapi/mch/uploadmedia` a signed
 /// `media_id` once `media_hash` matches the `media` part's MD5; the orders' twins `POST /pay/unifiedorder`
 /// (`trade_type` `NATIVE`, `JSAPI`, `APP` or `MWEB`), `/pay/orderquery`, `/pay/closeorder` and
-/// `/secapi/pay/refund` (over plain HTTP here) answer signed XML, refusals as `result_code=FAIL` with WeChat
+/// `/secapi/pay/refund` (over plain HTTP here; [`start_tls`](Sandbox::start_tls) checks the merchant certificate) answer signed XML, refusals as `result_code=FAIL` with WeChat
 /// Pay's `err_code` (`ORDERNOTEXIST`, `ORDERPAID`, `NOTENOUGH`, `PARAM_ERROR`…); `POST /pay/downloadbill` answers
 /// the bill itself (gzip when `tar_type=GZIP`) or an `<xml>` error document for a bad `bill_date`. A bad sign or
 /// an unknown route answers `return_code=FAIL` like the real gateway.
@@ -156,6 +157,8 @@ pub struct Sandbox {
     log: Arc<Mutex<Vec<Recorded>>>,
     scripts: script::Scripts,
     flow: Arc<flow::Flow>,
+    /// Served over HTTPS ([`start_tls`](Sandbox::start_tls)).
+    tls: bool,
 }
 
 impl Sandbox {
@@ -174,7 +177,7 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn start() -> Result<Sandbox> {
-        Self::start_with(false, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        Self::start_with(false, false, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
     }
 
     /// Starts the gateway as it answers a merchant that verifies with the WeChat Pay public key only:
@@ -194,7 +197,7 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn start_public_key_mode() -> Result<Sandbox> {
-        Self::start_with(true, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        Self::start_with(true, false, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
     }
 
     /// Starts the gateway on `addr` (port 0: any free port; see [`base_uri`](Sandbox::base_uri) for the one
@@ -216,25 +219,64 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn start_on(addr: SocketAddr) -> Result<Sandbox> {
-        Self::start_with(false, addr)
+        Self::start_with(false, false, addr)
     }
 
-    fn start_with(public_key_mode: bool, addr: SocketAddr) -> Result<Sandbox> {
+    /// Starts the gateway over HTTPS on `127.0.0.1:<random port>`, as the real gateway checks the merchant API
+    /// certificate: the server presents a TEST ONLY certificate for `127.0.0.1` and `localhost` issued by a TEST
+    /// ONLY CA ([`ca_certificate_pem`](Sandbox::ca_certificate_pem)), and asks for a client certificate, which
+    /// the handshake verifies against that CA when one is presented but does not require. An APIv2 request to an
+    /// API that needs the merchant certificate (`/secapi/…` such as `secapi/pay/refund`, `/mmpaymkttransfers/…`
+    /// transfers and red packets, `/pay/downloadfundflow`…) on a connection without a verified certificate is
+    /// answered `return_code=FAIL` with a `return_msg` about the certificate, as WeChat Pay does; every other
+    /// route is as [`start`](Sandbox::start). [`builder`](Sandbox::builder) trusts the CA and presents
+    /// [`merchant_certificate_pem`](Sandbox::merchant_certificate_pem) with the merchant key on `security: true`
+    /// requests.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Sandbox::start).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::{ErrorKind, V2Rejection, sandbox::{MCHID, Sandbox}};
+    /// let sandbox = Sandbox::start_tls()?;
+    /// assert!(sandbox.base_uri().starts_with("https://127.0.0.1:"));
+    /// let client = sandbox.client()?;
+    /// let refund = json!({ "mch_id": MCHID, "out_trade_no": "T1", "out_refund_no": "R1", "total_fee": "1", "refund_fee": "1" });
+    /// let node = client.chain("v2/secapi/pay/refund");
+    /// // with the certificate the gateway looks at the refund (there is no such order: result_code=FAIL)
+    /// let with_cert = node.post(json!({ "security": true, "xml": refund.clone() })).unwrap_err();
+    /// assert_eq!(with_cert.kind(), ErrorKind::Rejected(V2Rejection::ResultCode));
+    /// // without it the request is refused before that: return_code=FAIL
+    /// let without = node.post(json!({ "xml": refund })).unwrap_err();
+    /// assert_eq!(without.kind(), ErrorKind::Rejected(V2Rejection::ReturnCode));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn start_tls() -> Result<Sandbox> {
+        Self::start_with(false, true, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    }
+
+    fn start_with(public_key_mode: bool, tls: bool, addr: SocketAddr) -> Result<Sandbox> {
+        let acceptor = if tls { Some(tls::acceptor()?) } else { None };
         let log = Arc::new(Mutex::new(Vec::new()));
-        let flow = Arc::new(flow::Flow::new()?);
+        let flow = Arc::new(flow::Flow::new(if tls { "https" } else { "http" })?);
         let state = routes::State::new(log.clone(), public_key_mode, flow.clone())?;
         let scripts = state.scripts.clone();
-        let server = server::Running::start(state, addr)?;
+        let server = server::Running::start(state, addr, acceptor)?;
         flow.deliver.attach(server.runtime());
         Ok(Sandbox {
             server,
             log,
             scripts,
             flow,
+            tls,
         })
     }
 
-    /// The base URI to give a client, `http://127.0.0.1:<port>/`.
+    /// The base URI to give a client, `http://127.0.0.1:<port>/` (`https://…` for [`start_tls`](Sandbox::start_tls)).
     ///
     /// # Examples
     ///
@@ -244,11 +286,14 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn base_uri(&self) -> String {
-        format!("http://{}/", self.server.addr())
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/", self.server.addr())
     }
 
     /// A builder set up for this sandbox: its merchant id, serial and private key, its platform public key, its
-    /// APIv2 and APIv3 keys, its base URI. Adjust it (clock, timeouts) before `build()`.
+    /// APIv2 and APIv3 keys, its base URI; for [`start_tls`](Sandbox::start_tls) also its CA as a root
+    /// certificate and its merchant API certificate with the merchant key (presented on `security: true`
+    /// requests). Adjust it (clock, timeouts) before `build()`.
     ///
     /// # Errors
     ///
@@ -263,14 +308,21 @@ impl Sandbox {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn builder(&self) -> Result<Builder> {
-        Ok(Builder::new()
+        let builder = Builder::new()
             .mchid(MCHID)
             .serial(MERCHANT_SERIAL)
             .private_key(Self::merchant_private_key()?)
             .cert(PLATFORM_SERIAL, Self::platform_public_key()?)
             .secret(SECRET)
             .apiv3_key(APIV3_KEY)
-            .base_uri(self.base_uri()))
+            .base_uri(self.base_uri());
+        Ok(if self.tls {
+            builder
+                .root_certificate(tls::CA_CERT)
+                .merchant_cert(tls::MERCHANT_CERT, keys::MERCHANT_PRIVATE)
+        } else {
+            builder
+        })
     }
 
     /// A client for this sandbox (`self.builder()?.build()`).
@@ -504,6 +556,45 @@ impl Sandbox {
         keys::MERCHANT_PRIVATE
     }
 
+    /// The PEM text of the TEST ONLY CA that issued the certificates of [`start_tls`](Sandbox::start_tls) (the
+    /// server's and [`merchant_certificate_pem`](Sandbox::merchant_certificate_pem)), for clients and tools that
+    /// are not built with [`builder`](Sandbox::builder). Never trust it anywhere else.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wechatpay::sandbox::Sandbox;
+    /// let sandbox = Sandbox::start_tls()?;
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid(wechatpay::sandbox::MCHID)
+    ///     .secret(wechatpay::sandbox::SECRET)
+    ///     .root_certificate(Sandbox::ca_certificate_pem())
+    ///     .merchant_cert(Sandbox::merchant_certificate_pem(), Sandbox::merchant_private_key_pem())
+    ///     .base_uri(sandbox.base_uri())
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn ca_certificate_pem() -> &'static str {
+        tls::CA_CERT
+    }
+
+    /// The PEM text of the sandbox merchant API certificate (TEST ONLY, published with the crate): issued by
+    /// [`ca_certificate_pem`](Sandbox::ca_certificate_pem) over
+    /// [`merchant_private_key_pem`](Sandbox::merchant_private_key_pem), serial [`MERCHANT_SERIAL`], subject
+    /// `CN=`[`MCHID`]. Give both to [`Builder::merchant_cert`] for the `security: true` requests of
+    /// [`start_tls`](Sandbox::start_tls).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pem = wechatpay::sandbox::Sandbox::merchant_certificate_pem();
+    /// assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    /// ```
+    pub fn merchant_certificate_pem() -> &'static str {
+        tls::MERCHANT_CERT
+    }
+
     /// The sandbox platform public key, registered under [`PLATFORM_SERIAL`].
     ///
     /// # Errors
@@ -525,6 +616,7 @@ impl fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sandbox")
             .field("addr", &self.server.addr())
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }

@@ -328,7 +328,8 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    fn path(&self) -> &str {
+    /// The request-target without its query.
+    pub(crate) fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
     }
 

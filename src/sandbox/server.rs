@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use super::fault;
 use super::routes::State;
 use super::script::{self, Incoming, Served};
+use super::tls::{self, Peer};
 use crate::error::{Error, Result};
 use http::StatusCode;
 
@@ -31,7 +32,8 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    pub(crate) fn start(state: State, addr: SocketAddr) -> Result<Running> {
+    /// Serves `state` on `addr`, over HTTPS when `tls` is given.
+    pub(crate) fn start(state: State, addr: SocketAddr, tls: Option<tokio_rustls::TlsAcceptor>) -> Result<Running> {
         let listener = std::net::TcpListener::bind(addr)
             .map_err(|e| Error::transport(format!("The sandbox cannot bind {addr}.")).with_source(e))?;
         let addr = listener
@@ -59,9 +61,23 @@ impl Running {
                             accepted = listener.accept() => {
                                 let Ok((stream, _)) = accepted else { continue };
                                 let state = state.clone();
+                                let tls = tls.clone();
                                 tokio::spawn(async move {
-                                    let service = service_fn(move |req| handle(state.clone(), req));
-                                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                                    match tls {
+                                        None => serve(state, stream, Peer::Plain).await,
+                                        Some(acceptor) => {
+                                            // A failed handshake (a client that does not trust the CA, a client
+                                            // certificate the CA did not issue) closes the connection.
+                                            // A client that never finishes it is dropped after a while.
+                                            let handshake = acceptor.accept(stream);
+                                            let Ok(Ok(stream)) = tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, handshake).await else {
+                                                return;
+                                            };
+                                            let client_cert =
+                                                stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty());
+                                            serve(state, stream, Peer::Tls { client_cert }).await;
+                                        }
+                                    }
                                 });
                             }
                         }
@@ -99,8 +115,18 @@ impl std::fmt::Display for Unanswered {
 
 impl std::error::Error for Unanswered {}
 
+/// Serves one connection (plain TCP or TLS) until the client closes it.
+async fn serve<IO>(state: Arc<State>, io: IO, peer: Peer)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handle(state.clone(), peer, req));
+    let _ = http1::Builder::new().serve_connection(TokioIo::new(io), service).await;
+}
+
 async fn handle(
     state: Arc<State>,
+    peer: Peer,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> std::result::Result<hyper::Response<Full<Bytes>>, Unanswered> {
     let (parts, body) = req.into_parts();
@@ -140,6 +166,11 @@ async fn handle(
                 "PARAM_ERROR",
                 why,
             ))
+        }
+        // Over HTTPS, the merchant certificate is checked before anything else, as by the real gateway.
+        Ok(_) if peer == (Peer::Tls { client_cert: false }) && tls::needs_client_cert(incoming.path()) => {
+            incoming.record(&state);
+            Served::now(tls::refusal())
         }
         // A panic (in a user's `reply_with` closure, say) answers 500 and leaves the server serving.
         Ok(_) => std::panic::catch_unwind(AssertUnwindSafe(|| script::respond(&state, incoming.clone())))
