@@ -108,18 +108,18 @@ fn row(fields: &[String]) -> String {
 fn payment_row(o: &Order) -> String {
     row(&[
         when(o.success_time.unwrap_or_default()),
-        o.appid.clone(),
-        o.mchid.clone(),
+        o.request.appid.clone(),
+        o.request.mchid.clone(),
         "0".into(),
         String::new(),
         o.transaction_id.clone().unwrap_or_default(),
-        o.out_trade_no.clone(),
-        o.openid.clone().unwrap_or_default(),
-        o.trade_type.clone(),
+        o.request.out_trade_no.clone(),
+        o.request.openid.clone().unwrap_or_default(),
+        o.request.trade_type.clone(),
         "SUCCESS".into(),
         "OTHERS".into(),
-        o.currency.clone(),
-        yuan(o.total),
+        o.request.currency.clone(),
+        yuan(o.request.total),
         "0.00".into(),
         "0".into(),
         "0".into(),
@@ -127,11 +127,11 @@ fn payment_row(o: &Order) -> String {
         "0.00".into(),
         String::new(),
         String::new(),
-        o.description.clone(),
-        o.attach.clone(),
+        o.request.description.clone(),
+        o.request.attach.clone(),
         "0.00000".into(),
         "0.60%".into(),
-        yuan(o.total),
+        yuan(o.request.total),
         "0.00".into(),
         String::new(),
     ])
@@ -140,14 +140,14 @@ fn payment_row(o: &Order) -> String {
 fn refund_row(r: &Refund, o: &Order) -> String {
     row(&[
         when(r.time),
-        o.appid.clone(),
-        o.mchid.clone(),
+        o.request.appid.clone(),
+        o.request.mchid.clone(),
         "0".into(),
         String::new(),
         r.transaction_id.clone(),
         r.out_trade_no.clone(),
-        o.openid.clone().unwrap_or_default(),
-        o.trade_type.clone(),
+        o.request.openid.clone().unwrap_or_default(),
+        o.request.trade_type.clone(),
         "REFUND".into(),
         "OTHERS".into(),
         r.currency.clone(),
@@ -159,11 +159,11 @@ fn refund_row(r: &Refund, o: &Order) -> String {
         "0.00".into(),
         "ORIGINAL".into(),
         "SUCCESS".into(),
-        o.description.clone(),
-        o.attach.clone(),
+        o.request.description.clone(),
+        o.request.attach.clone(),
         "0.00000".into(),
         "0.60%".into(),
-        yuan(o.total),
+        yuan(o.request.total),
         yuan(r.refund),
         String::new(),
     ])
@@ -178,8 +178,8 @@ pub(crate) fn trade_bill(orders: &Orders, day: Day, kind: Kind) -> String {
             if o.success_time.and_then(day_of) == Some(day) {
                 csv.push_str(&payment_row(o));
                 count += 1;
-                settled += o.total;
-                ordered += o.total;
+                settled += o.request.total;
+                ordered += o.request.total;
             }
         }
     }

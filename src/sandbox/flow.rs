@@ -353,8 +353,8 @@ impl Flow {
         let order = orders.create(new, now)?;
         let mut m = v2_success();
         for (k, val) in [
-            ("appid", order.appid.clone()),
-            ("mch_id", order.mchid.clone()),
+            ("appid", order.request.appid.clone()),
+            ("mch_id", order.request.mchid.clone()),
             ("trade_type", trade_type.clone()),
             ("prepay_id", order.prepay_id.clone()),
         ] {
@@ -437,8 +437,13 @@ impl Flow {
                 ))
             })?;
         let resource = order.v3();
-        match order.api {
-            Api::V3 => self.notify_v3("TRANSACTION.SUCCESS", out_trade_no, &order.notify_url, &resource),
+        match order.request.api {
+            Api::V3 => self.notify_v3(
+                "TRANSACTION.SUCCESS",
+                out_trade_no,
+                &order.request.notify_url,
+                &resource,
+            ),
             Api::V2 => {
                 let mut fields = order.v2();
                 fields.remove("trade_state");
@@ -450,7 +455,7 @@ impl Flow {
                 self.deliver.send(
                     "TRANSACTION.SUCCESS",
                     out_trade_no,
-                    &order.notify_url,
+                    &order.request.notify_url,
                     headers,
                     xml.into_bytes(),
                 );

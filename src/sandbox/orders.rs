@@ -51,20 +51,8 @@ impl TradeState {
 /// One order.
 #[derive(Debug, Clone)]
 pub(crate) struct Order {
-    pub(crate) api: Api,
-    /// What created it (the fields that make a repeated create "the same order").
-    pub(crate) fingerprint: Value,
-    pub(crate) appid: String,
-    pub(crate) mchid: String,
-    pub(crate) description: String,
-    pub(crate) out_trade_no: String,
-    pub(crate) notify_url: String,
-    pub(crate) attach: String,
-    /// `NATIVE`, `JSAPI`, `APP` or `MWEB` (H5).
-    pub(crate) trade_type: String,
-    pub(crate) total: u64,
-    pub(crate) currency: String,
-    pub(crate) openid: Option<String>,
+    /// What the merchant asked for.
+    pub(crate) request: NewOrder,
     pub(crate) state: TradeState,
     pub(crate) prepay_id: String,
     pub(crate) transaction_id: Option<String>,
@@ -77,21 +65,21 @@ impl Order {
     /// `TRANSACTION.SUCCESS` notification carries it).
     pub(crate) fn v3(&self) -> Value {
         let mut v = json!({
-            "appid": self.appid, "mchid": self.mchid, "out_trade_no": self.out_trade_no,
-            "trade_type": self.trade_type, "trade_state": self.state.as_str(),
-            "trade_state_desc": self.state.desc(), "attach": self.attach,
-            "amount": { "total": self.total, "currency": self.currency },
+            "appid": self.request.appid, "mchid": self.request.mchid, "out_trade_no": self.request.out_trade_no,
+            "trade_type": self.request.trade_type, "trade_state": self.state.as_str(),
+            "trade_state_desc": self.state.desc(), "attach": self.request.attach,
+            "amount": { "total": self.request.total, "currency": self.request.currency },
         });
         if let Some(tid) = &self.transaction_id {
             v["transaction_id"] = json!(tid);
             v["bank_type"] = json!("OTHERS");
-            v["amount"]["payer_total"] = json!(self.total);
-            v["amount"]["payer_currency"] = json!(self.currency);
+            v["amount"]["payer_total"] = json!(self.request.total);
+            v["amount"]["payer_currency"] = json!(self.request.currency);
         }
         if let Some(t) = self.success_time.and_then(rfc3339) {
             v["success_time"] = json!(t);
         }
-        if let Some(openid) = &self.openid {
+        if let Some(openid) = &self.request.openid {
             v["payer"] = json!({ "openid": openid });
         }
         v
@@ -106,34 +94,34 @@ impl Order {
         put("return_code", "SUCCESS".into());
         put("return_msg", "OK".into());
         put("result_code", "SUCCESS".into());
-        put("appid", self.appid.clone());
-        put("mch_id", self.mchid.clone());
-        put("out_trade_no", self.out_trade_no.clone());
-        put("trade_type", self.trade_type.clone());
+        put("appid", self.request.appid.clone());
+        put("mch_id", self.request.mchid.clone());
+        put("out_trade_no", self.request.out_trade_no.clone());
+        put("trade_type", self.request.trade_type.clone());
         put("trade_state", self.state.as_str().into());
         put("trade_state_desc", self.state.desc().into());
-        put("total_fee", self.total.to_string());
-        put("fee_type", self.currency.clone());
-        if !self.attach.is_empty() {
-            put("attach", self.attach.clone());
+        put("total_fee", self.request.total.to_string());
+        put("fee_type", self.request.currency.clone());
+        if !self.request.attach.is_empty() {
+            put("attach", self.request.attach.clone());
         }
         if let Some(tid) = &self.transaction_id {
             put("transaction_id", tid.clone());
             put("bank_type", "OTHERS".into());
-            put("cash_fee", self.total.to_string());
+            put("cash_fee", self.request.total.to_string());
             put("is_subscribe", "N".into());
         }
         if let Some(t) = self.success_time.and_then(compact) {
             put("time_end", t);
         }
-        if let Some(openid) = &self.openid {
+        if let Some(openid) = &self.request.openid {
             put("openid", openid.clone());
         }
         m
     }
 
     fn refundable(&self) -> u64 {
-        self.total.saturating_sub(self.refunded)
+        self.request.total.saturating_sub(self.refunded)
     }
 }
 
@@ -277,11 +265,13 @@ impl Orders {
             return match old.state {
                 TradeState::Success | TradeState::Refund => Err(Refusal::new(400, "ORDERPAID", "该订单已支付")),
                 TradeState::Closed => Err(Refusal::new(400, "ORDER_CLOSED", "该订单已关闭")),
-                TradeState::NotPay if old.fingerprint != new.fingerprint || old.api != new.api => Err(Refusal::new(
-                    400,
-                    "INVALID_REQUEST",
-                    "201 商户订单号重复 (an order with this out_trade_no exists with other parameters)",
-                )),
+                TradeState::NotPay if old.request.fingerprint != new.fingerprint || old.request.api != new.api => {
+                    Err(Refusal::new(
+                        400,
+                        "INVALID_REQUEST",
+                        "201 商户订单号重复 (an order with this out_trade_no exists with other parameters)",
+                    ))
+                }
                 TradeState::NotPay => Ok(old.clone()),
             };
         }
@@ -293,26 +283,16 @@ impl Orders {
             ));
         }
         let seq = self.next();
+        let out_trade_no = new.out_trade_no.clone();
         let order = Order {
-            api: new.api,
-            fingerprint: new.fingerprint,
-            appid: new.appid,
-            mchid: new.mchid,
-            description: new.description,
-            out_trade_no: new.out_trade_no.clone(),
-            notify_url: new.notify_url,
-            attach: new.attach,
-            trade_type: new.trade_type,
-            total: new.total,
-            currency: new.currency,
-            openid: new.openid,
+            request: new,
             state: TradeState::NotPay,
             prepay_id: format!("wx{now}{seq:010}"),
             transaction_id: None,
             success_time: None,
             refunded: 0,
         };
-        self.orders.insert(new.out_trade_no, order.clone());
+        self.orders.insert(out_trade_no, order.clone());
         Ok(order)
     }
 
@@ -350,8 +330,8 @@ impl Orders {
         order.state = TradeState::Success;
         order.transaction_id = Some(tid.clone());
         order.success_time = Some(now);
-        if order.openid.is_none() {
-            order.openid = Some(format!("oSandbox{seq:020}"));
+        if order.request.openid.is_none() {
+            order.request.openid = Some(format!("oSandbox{seq:020}"));
         }
         let paid = order.clone();
         self.by_transaction.insert(tid, out_trade_no.to_owned());
@@ -372,7 +352,7 @@ impl Orders {
             ));
         }
         let seq = self.next();
-        let otn = self.find(&new.order)?.out_trade_no.clone();
+        let otn = self.find(&new.order)?.request.out_trade_no.clone();
         let order = self.orders.get_mut(&otn).ok_or_else(Refusal::not_found)?;
         let Some(tid) = order.transaction_id.clone() else {
             return Err(Refusal::new(
@@ -381,11 +361,14 @@ impl Orders {
                 "订单未支付，不能退款 (the order is not paid)",
             ));
         };
-        if new.total != order.total {
+        if new.total != order.request.total {
             return Err(Refusal::new(
                 400,
                 "PARAM_ERROR",
-                format!("amount.total {} is not the order's total {}", new.total, order.total),
+                format!(
+                    "amount.total {} is not the order's total {}",
+                    new.total, order.request.total
+                ),
             ));
         }
         if new.refund == 0 || new.refund > order.refundable() {
@@ -407,13 +390,13 @@ impl Orders {
             out_trade_no: otn,
             transaction_id: tid,
             refund: new.refund,
-            total: order.total,
-            currency: order.currency.clone(),
+            total: order.request.total,
+            currency: order.request.currency.clone(),
             time: now,
             // an APIv3 order's notify_url takes JSON notifications; an APIv2 order's takes XML ones
-            notify_url: new
-                .notify_url
-                .or_else(|| Some(order.notify_url.clone()).filter(|u| !u.is_empty() && order.api == Api::V3)),
+            notify_url: new.notify_url.or_else(|| {
+                Some(order.request.notify_url.clone()).filter(|u| !u.is_empty() && order.request.api == Api::V3)
+            }),
         };
         self.refunds.insert(new.out_refund_no, refund.clone());
         Ok((refund, true))
@@ -534,7 +517,10 @@ mod tests {
         assert_eq!(paid.v2()["time_end"], "20231115061320");
         let tid = paid.transaction_id.clone().unwrap();
         assert_eq!(tid.len(), 28);
-        assert_eq!(orders.find(&OrderRef::TransactionId(tid)).unwrap().out_trade_no, "A");
+        assert_eq!(
+            orders.find(&OrderRef::TransactionId(tid)).unwrap().request.out_trade_no,
+            "A"
+        );
         assert_eq!(orders.pay("A", 3).unwrap_err().code, "ORDERPAID");
         assert_eq!(orders.close("A").unwrap_err().code, "ORDERPAID");
         assert_eq!(orders.refund(refund("A", "R1", 60, 100), 4).map(|r| r.1), Ok(true));
