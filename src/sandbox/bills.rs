@@ -8,7 +8,7 @@ use std::io::Write;
 use bytes::Bytes;
 use sha1::{Digest, Sha1};
 
-use super::orders::{Order, Orders, Refund, cst};
+use super::orders::{Order, Orders, Refund, cst, cst_text};
 
 /// How many bill files stay downloadable; older tokens are forgotten.
 const KEPT_FILES: usize = 32;
@@ -70,20 +70,9 @@ fn day_of(unix: i64) -> Option<Day> {
     cst(unix).map(|t| (t.year(), u8::from(t.month()), t.day()))
 }
 
+/// `2026-12-06 20:00:00`, the bill's time column.
 fn when(unix: i64) -> String {
-    cst(unix)
-        .map(|t| {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        })
-        .unwrap_or_default()
+    cst_text(unix, "-", " ", ":", "").unwrap_or_default()
 }
 
 /// Fen as yuan: `1` → `0.01`.

@@ -439,11 +439,11 @@ pub(crate) fn cst(unix: i64) -> Option<OffsetDateTime> {
     Some(OffsetDateTime::from_unix_timestamp(unix).ok()?.to_offset(offset))
 }
 
-/// `2026-12-06T20:00:00+08:00` (APIv3).
-pub(crate) fn rfc3339(unix: i64) -> Option<String> {
+/// `unix` in CST laid out as `YYYY{date}MM{date}DD{mid}hh{time}mm{time}ss{suffix}`, the shapes WeChat Pay uses.
+pub(crate) fn cst_text(unix: i64, date: &str, mid: &str, time: &str, suffix: &str) -> Option<String> {
     cst(unix).map(|t| {
         format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
+            "{:04}{date}{:02}{date}{:02}{mid}{:02}{time}{:02}{time}{:02}{suffix}",
             t.year(),
             u8::from(t.month()),
             t.day(),
@@ -454,19 +454,14 @@ pub(crate) fn rfc3339(unix: i64) -> Option<String> {
     })
 }
 
+/// `2026-12-06T20:00:00+08:00` (APIv3).
+pub(crate) fn rfc3339(unix: i64) -> Option<String> {
+    cst_text(unix, "-", "T", ":", "+08:00")
+}
+
 /// `20261206200000` (APIv2 `time_end`).
 pub(crate) fn compact(unix: i64) -> Option<String> {
-    cst(unix).map(|t| {
-        format!(
-            "{:04}{:02}{:02}{:02}{:02}{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    })
+    cst_text(unix, "", "", "", "")
 }
 
 #[cfg(test)]
