@@ -35,6 +35,15 @@ pub(crate) struct Answer {
     pub(crate) body: Bytes,
 }
 
+impl Answer {
+    /// An unsigned answer with just a `Content-Type` (APIv2 XML, bill files).
+    pub(crate) fn typed(status: StatusCode, content_type: &'static str, body: Bytes) -> Answer {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        Answer { status, headers, body }
+    }
+}
+
 impl State {
     pub(crate) fn new(
         log: Arc<Mutex<Vec<Recorded>>>,
@@ -63,13 +72,7 @@ impl State {
                 super::v2::V2Body::Xml(xml) => ("text/xml; charset=utf-8", Bytes::from(xml)),
                 super::v2::V2Body::File(file) => ("text/plain; charset=utf-8", file),
             };
-            let mut headers = HeaderMap::new();
-            headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            return Answer {
-                status: StatusCode::OK,
-                headers,
-                body,
-            };
+            return Answer::typed(StatusCode::OK, content_type, body);
         }
         let signed = match signed_bytes(&body, parts.as_ref()) {
             Ok(signed) => signed,
@@ -224,16 +227,7 @@ fn signed_bytes(body: &Bytes, parts: Option<&Result<Vec<Part>, String>>) -> Resu
 
 /// A bill file: unsigned, like the download host of the real gateway.
 fn file_answer(file: Bytes) -> Answer {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    Answer {
-        status: StatusCode::OK,
-        headers,
-        body: file,
-    }
+    Answer::typed(StatusCode::OK, "application/octet-stream", file)
 }
 
 /// Signs `body` with `key` under `serial` (`Wechatpay-Serial`).

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Map, Value};
 
 use super::Recorded;
@@ -477,16 +477,11 @@ pub(crate) fn v2_sign_with(req: &Incoming, map: &Map<String, Value>, secret: &st
 
 /// A 200 `text/xml` answer.
 pub(crate) fn xml(fields: &Value) -> Answer {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
-    Answer {
-        status: StatusCode::OK,
-        headers,
-        body: Bytes::from(Transformer::to_xml(fields)),
-    }
+    Answer::typed(
+        StatusCode::OK,
+        "text/xml; charset=utf-8",
+        Bytes::from(Transformer::to_xml(fields)),
+    )
 }
 
 #[cfg(test)]
