@@ -1,60 +1,404 @@
-//! A small load driver: N APIv3 calls with C in flight against the local sandbox, reporting throughput and
-//! latency. Run: `cargo run --release --example load -- 2000 32` (calls, concurrency).
+//! The load driver: what a call costs the client, in CPU time counted by the operating system and in peak
+//! memory, for both APIs, the async and the blocking verbs, at 1, 32 and 256 calls in flight.
 //!
-//! The sandbox shares the machine: it verifies each request signature and signs each answer, so the numbers
-//! measure client + gateway together. Use `cargo bench --bench per_call` for the client's CPU cost alone.
+//! ```sh
+//! cargo run --release --example load                                # the whole matrix, 2000 calls each
+//! cargo run --release --example load -- --calls 5000 --only v3      # one API (v2 or v3)
+//! cargo run --release --example load -- --concurrency 32 --mode async
+//! ```
+//!
+//! How it measures: the sandbox gateway runs in a process of its own (this program started as `load gateway`),
+//! and every measurement runs in a fresh client process (`load client …`), so the client's CPU time
+//! (`CLOCK_PROCESS_CPUTIME_ID`: every thread, user and kernel) and its peak RSS (`VmHWM`) are the client's alone.
+//! Each client process first makes as many calls as it will have in flight (at least 64) to open its
+//! connections, then measures the requested number of calls. The floor beside the APIv3 numbers is what one
+//! call's cryptography costs at the least: one RSA-2048 signature and one verification, measured in the same
+//! run, by `openssl speed` when the `openssl` command is there and by aws-lc-rs (the signer the crate uses) in a
+//! process of its own.
 
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use serde_json::json;
-use wechatpay::sandbox::Sandbox;
+use serde_json::{Value, json};
+use wechatpay::sandbox::{self, Sandbox};
+use wechatpay::{Builder, Client};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let calls: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
-    let concurrency: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(32).max(1);
-    let sandbox = Sandbox::start()?;
-    let client = sandbox.client()?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+/// How many distinct orders one client process creates.
+const ORDERS: usize = 100;
 
-    let started = Instant::now();
-    let latencies: Vec<Duration> = rt.block_on(async {
-        futures::stream::iter(0..calls)
-            .map(|i| {
-                let call = client.chain("v3/pay/transactions/native").post_async(json!({
-                    "json": {
-                        "appid": "wxd678efh567hg6787", "mchid": "1230000109", "description": "load",
-                        "out_trade_no": format!("LOAD{i}"), "notify_url": "http://127.0.0.1:9/notify",
-                        "amount": { "total": 1 },
-                    },
-                }));
-                async move {
-                    let t = Instant::now();
-                    call.await.map(|_| t.elapsed())
-                }
-            })
-            .buffer_unordered(concurrency)
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
-    })?;
-    let wall = started.elapsed();
-    let mut sorted = latencies;
-    sorted.sort();
-    let pct = |p: f64| sorted[((sorted.len() as f64 - 1.0) * p) as usize];
+type Outcome<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn main() -> Outcome {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("gateway") => gateway(),
+        Some("floor") => floor(number(args.get(1), 2000)?),
+        Some("client") => client(&args[1..]),
+        _ => orchestrate(&args),
+    }
+}
+
+/// What the orchestrator was asked for.
+struct Plan {
+    calls: usize,
+    apis: Vec<&'static str>,
+    modes: Vec<&'static str>,
+    concurrency: Vec<usize>,
+}
+
+fn plan(args: &[String]) -> Outcome<Plan> {
+    let mut plan = Plan {
+        calls: 2000,
+        apis: vec!["v3", "v2"],
+        modes: vec!["async", "blocking"],
+        concurrency: vec![1, 32, 256],
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("`{flag}` needs a value"))?;
+        match flag.as_str() {
+            "--calls" => plan.calls = value.parse()?,
+            "--only" => plan.apis.retain(|a| a == value),
+            "--mode" => plan.modes.retain(|m| m == value),
+            "--concurrency" => plan.concurrency = vec![value.parse::<usize>()?.max(1)],
+            _ => {
+                return Err(format!(
+                    "unknown flag `{flag}` (--calls N, --only v2|v3, --mode async|blocking, --concurrency N)"
+                )
+                .into());
+            }
+        }
+    }
+    if plan.apis.is_empty() || plan.modes.is_empty() {
+        return Err("nothing to run: --only takes v2 or v3, --mode takes async or blocking".into());
+    }
+    Ok(plan)
+}
+
+/// Starts the gateway process, runs the floor and every client process, prints the table.
+fn orchestrate(args: &[String]) -> Outcome {
+    let plan = plan(args)?;
+    let me = std::env::current_exe()?;
+    let mut gateway = Gateway::start(&me)?;
     println!(
-        "{calls} calls, {concurrency} in flight: {:.2?} wall, {:.0} calls/s",
-        wall,
-        calls as f64 / wall.as_secs_f64()
+        "{} calls per row; gateway {} in its own process; {} cores\n",
+        plan.calls,
+        gateway.base_uri,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+
+    let openssl = openssl_floor();
+    let aws_lc = run_child(&me, &["floor".to_owned(), "2000".to_owned()])?;
+    let aws_lc_us = field(&aws_lc, "floor_us")?;
+    let floor_us = openssl.unwrap_or(aws_lc_us);
+    match openssl {
+        Some(us) => println!("floor (RSA-2048 sign + verify): openssl speed {us:.0} µs, aws-lc-rs {aws_lc_us:.0} µs"),
+        None => println!("floor (RSA-2048 sign + verify): aws-lc-rs {aws_lc_us:.0} µs (no `openssl` command)"),
+    }
+    println!();
+    println!("api  verbs      in flight  client CPU/call  × floor   calls/s   p50 latency  peak RSS");
+    for api in &plan.apis {
+        for mode in &plan.modes {
+            for &c in &plan.concurrency {
+                let report = run_child(
+                    &me,
+                    &[
+                        "client".to_owned(),
+                        (*api).to_owned(),
+                        (*mode).to_owned(),
+                        c.to_string(),
+                        plan.calls.to_string(),
+                        gateway.base_uri.clone(),
+                    ],
+                )?;
+                let cpu = field(&report, "cpu_us_per_call")?;
+                let ratio = if *api == "v3" {
+                    format!("{:>6.2}×", cpu / floor_us)
+                } else {
+                    "     - ".to_owned()
+                };
+                println!(
+                    "{api}   {mode:<9}  {c:>9}  {cpu:>12.1} µs  {ratio}  {:>8.0}  {:>8.2} ms  {:>6.1} MB",
+                    field(&report, "calls_per_s")?,
+                    field(&report, "p50_ms")?,
+                    field(&report, "peak_rss_kb")? / 1024.0,
+                );
+            }
+        }
+    }
+    gateway.stop();
+    Ok(())
+}
+
+/// The gateway process, stopped when its stdin closes.
+struct Gateway {
+    child: Child,
+    base_uri: String,
+}
+
+impl Gateway {
+    fn start(me: &std::path::Path) -> Outcome<Gateway> {
+        let mut child = Command::new(me)
+            .arg("gateway")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("the gateway has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let base_uri = line.trim().to_owned();
+        if !base_uri.starts_with("http://") {
+            let _ = child.kill();
+            return Err(format!("the gateway did not start: {base_uri:?}").into());
+        }
+        Ok(Gateway { child, base_uri })
+    }
+
+    fn stop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `load gateway`: the sandbox on a free loopback port until stdin closes.
+fn gateway() -> Outcome {
+    let server = Sandbox::start_on(([127, 0, 0, 1], 0).into())?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", server.base_uri())?;
+    out.flush()?;
+    drop(out);
+    let mut sink = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+    Ok(())
+}
+
+/// Runs this program with `args` and returns what it printed (`key=value` words on one line).
+fn run_child(me: &std::path::Path, args: &[String]) -> Outcome<String> {
+    let out = Command::new(me).args(args).stderr(Stdio::inherit()).output()?;
+    if !out.status.success() {
+        return Err(format!("`load {}` failed ({})", args.join(" "), out.status).into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+fn field(report: &str, name: &str) -> Outcome<f64> {
+    report
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        .ok_or_else(|| format!("no `{name}` in {report:?}"))?
+        .parse()
+        .map_err(Into::into)
+}
+
+fn number(arg: Option<&String>, default: usize) -> Outcome<usize> {
+    Ok(arg.map(|a| a.parse()).transpose()?.unwrap_or(default))
+}
+
+/// `openssl speed -mr rsa2048`: one signature plus one verification, in µs.
+fn openssl_floor() -> Option<f64> {
+    let out = Command::new("openssl")
+        .args(["speed", "-mr", "-seconds", "2", "rsa2048"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // `+F2:<index>:<bits>:<signatures per second>:<verifications per second>`
+    let line = text.lines().find(|l| l.starts_with("+F2:"))?;
+    let parts: Vec<&str> = line.split(':').collect();
+    let sign: f64 = parts.get(3)?.parse().ok()?;
+    let verify: f64 = parts.get(4)?.parse().ok()?;
+    Some(1e6 / sign + 1e6 / verify)
+}
+
+/// `load floor N`: N RSA-2048 signatures and verifications of a request-sized message with aws-lc-rs alone.
+fn floor(n: usize) -> Outcome {
+    use aws_lc_rs::signature::{self, KeyPair, RsaKeyPair, UnparsedPublicKey};
+    let pem = Sandbox::merchant_private_key_pem();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64)?;
+    let pair = RsaKeyPair::from_pkcs8(&der).map_err(|e| format!("{e}"))?;
+    let public = UnparsedPublicKey::new(
+        &signature::RSA_PKCS1_2048_8192_SHA256,
+        pair.public_key().as_ref().to_vec(),
+    );
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let message = b"POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"1230000109\",\"description\":\"load\",\"out_trade_no\":\"L1\",\"amount\":{\"total\":1}}\n";
+    let mut sig = vec![0; pair.public_modulus_len()];
+    let started = cpu_time();
+    for _ in 0..n {
+        pair.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig)
+            .map_err(|e| format!("{e}"))?;
+        public.verify(message, &sig).map_err(|e| format!("{e}"))?;
+    }
+    let us = (cpu_time() - started).as_secs_f64() * 1e6 / n as f64;
+    println!("floor_us={us:.2}");
+    Ok(())
+}
+
+/// `load client <v2|v3> <async|blocking> <in flight> <calls> <base URI>`: warm up, measure, report.
+fn client(args: &[String]) -> Outcome {
+    let [api, mode, concurrency, calls, base_uri] = args else {
+        return Err("usage: load client <v2|v3> <async|blocking> <in flight> <calls> <base URI>".into());
+    };
+    let concurrency: usize = concurrency.parse::<usize>()?.max(1);
+    let calls: usize = calls.parse()?;
+    let client = Builder::new()
+        .mchid(sandbox::MCHID)
+        .serial(sandbox::MERCHANT_SERIAL)
+        .private_key(Sandbox::merchant_private_key()?)
+        .cert(sandbox::PLATFORM_SERIAL, Sandbox::platform_public_key()?)
+        .secret(sandbox::SECRET)
+        .base_uri(base_uri.as_str())
+        .build()?;
+    let call = Call {
+        client,
+        v3: api == "v3",
+        prefix: format!("L{}{api}", std::process::id()),
+    };
+    let run = match mode.as_str() {
+        "async" => run_async,
+        "blocking" => run_blocking,
+        other => return Err(format!("unknown mode `{other}`").into()),
+    };
+    run(&call, concurrency, concurrency.max(64))?;
+    let cpu = cpu_time();
+    let wall = Instant::now();
+    let mut latencies = run(&call, concurrency, calls)?;
+    let wall = wall.elapsed();
+    let cpu = cpu_time() - cpu;
+    latencies.sort();
+    let p50 = latencies.get(latencies.len() / 2).copied().unwrap_or_default();
     println!(
-        "latency p50 {:.2?}  p90 {:.2?}  p99 {:.2?}  max {:.2?}",
-        pct(0.5),
-        pct(0.9),
-        pct(0.99),
-        pct(1.0)
+        "cpu_us_per_call={:.2} calls_per_s={:.1} p50_ms={:.3} peak_rss_kb={}",
+        cpu.as_secs_f64() * 1e6 / calls as f64,
+        calls as f64 / wall.as_secs_f64(),
+        p50.as_secs_f64() * 1e3,
+        peak_rss_kb()?
     );
     Ok(())
+}
+
+/// One kind of call. The order numbers cycle through [`ORDERS`] per process: the gateway answers a repeated
+/// identical order as WeChat Pay does (the same prepay id), and keeps a bounded number of orders.
+#[derive(Clone)]
+struct Call {
+    client: Client,
+    v3: bool,
+    prefix: String,
+}
+
+impl Call {
+    fn node_and_options(&self, i: usize) -> (Client, Value) {
+        let out_trade_no = format!("{}{}", self.prefix, i % ORDERS);
+        if self.v3 {
+            (
+                self.client.chain("v3/pay/transactions/native"),
+                json!({ "json": {
+                    "appid": "wxd678efh567hg6787", "mchid": sandbox::MCHID, "description": "load",
+                    "out_trade_no": out_trade_no, "notify_url": "https://example.com/notify",
+                    "amount": { "total": 1 },
+                } }),
+            )
+        } else {
+            (
+                self.client.chain("v2/pay/unifiedorder"),
+                json!({ "xml": {
+                    "appid": "wx2421b1c4370ec43b", "mch_id": sandbox::MCHID, "body": "load", "out_trade_no": out_trade_no,
+                    "total_fee": "1", "spbill_create_ip": "127.0.0.1", "notify_url": "https://example.com/notify",
+                    "trade_type": "NATIVE",
+                } }),
+            )
+        }
+    }
+}
+
+/// `calls` calls from `concurrency` tasks on a multi-thread runtime (one worker per core); per-call latencies.
+fn run_async(call: &Call, concurrency: usize, calls: usize) -> Outcome<Vec<Duration>> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let mut tasks = Vec::with_capacity(concurrency);
+        for _ in 0..concurrency {
+            let next = next.clone();
+            let call = call.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= calls {
+                        return Ok::<_, wechatpay::Error>(latencies);
+                    }
+                    let (node, opts) = call.node_and_options(i);
+                    let started = Instant::now();
+                    node.post_async(opts).await?;
+                    latencies.push(started.elapsed());
+                }
+            }));
+        }
+        let mut all = Vec::with_capacity(calls);
+        for task in tasks {
+            all.extend(task.await??);
+        }
+        Ok(all)
+    })
+}
+
+/// `calls` calls from `concurrency` threads using the blocking verbs; per-call latencies.
+fn run_blocking(call: &Call, concurrency: usize, calls: usize) -> Outcome<Vec<Duration>> {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..concurrency)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= calls {
+                            return Ok::<_, wechatpay::Error>(latencies);
+                        }
+                        let (node, opts) = call.node_and_options(i);
+                        let started = Instant::now();
+                        node.post(opts)?;
+                        latencies.push(started.elapsed());
+                    }
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(calls);
+        for t in threads {
+            all.extend(t.join().map_err(|_| "a calling thread panicked")??);
+        }
+        Ok(all)
+    })
+}
+
+/// CPU time of the whole process so far: every thread, user and kernel.
+fn cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// The process's peak resident set (`VmHWM`), in KiB.
+fn peak_rss_kb() -> Outcome<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .ok_or("no VmHWM in /proc/self/status")?;
+    Ok(line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()?)
 }
