@@ -2,7 +2,7 @@
 //! memory, for both APIs, the async and the blocking verbs, at 1, 32 and 256 calls in flight.
 //!
 //! ```sh
-//! cargo run --release --example load                                # the whole matrix, 2000 calls each
+//! cargo run --release --example load                                # the whole matrix, 2000 calls, 3 runs each
 //! cargo run --release --example load -- --calls 5000 --only v3      # one API (v2 or v3)
 //! cargo run --release --example load -- --concurrency 32 --mode async
 //! ```
@@ -11,7 +11,8 @@
 //! and every measurement runs in a fresh client process (`load client …`), so the client's CPU time
 //! (`CLOCK_PROCESS_CPUTIME_ID`: every thread, user and kernel) and its peak RSS (`VmHWM`) are the client's alone.
 //! Each client process first makes as many calls as it will have in flight (at least 64) to open its
-//! connections, then measures the requested number of calls. The floor beside the APIv3 numbers is what one
+//! connections, then measures the requested number of calls; each row is the median of `--repeat` such processes
+//! (3 by default: a 2-core machine shared with the gateway varies by several per cent from run to run). The floor beside the APIv3 numbers is what one
 //! call's cryptography costs at the least: one RSA-2048 signature and one verification, measured in the same
 //! run, by `openssl speed` when the `openssl` command is there and by aws-lc-rs (the signer the crate uses) in a
 //! process of its own.
@@ -47,6 +48,7 @@ struct Plan {
     apis: Vec<&'static str>,
     modes: Vec<&'static str>,
     concurrency: Vec<usize>,
+    repeat: usize,
 }
 
 fn plan(args: &[String]) -> Outcome<Plan> {
@@ -55,6 +57,7 @@ fn plan(args: &[String]) -> Outcome<Plan> {
         apis: vec!["v3", "v2"],
         modes: vec!["async", "blocking"],
         concurrency: vec![1, 32, 256],
+        repeat: 3,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -84,8 +87,9 @@ fn orchestrate(args: &[String]) -> Outcome {
     let me = std::env::current_exe()?;
     let mut gateway = Gateway::start(&me)?;
     println!(
-        "{} calls per row; gateway {} in its own process; {} cores\n",
+        "{} calls per run, median of {} runs per row; gateway {} in its own process; {} cores\n",
         plan.calls,
+        plan.repeat,
         gateway.base_uri,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
@@ -103,18 +107,23 @@ fn orchestrate(args: &[String]) -> Outcome {
     for api in &plan.apis {
         for mode in &plan.modes {
             for &c in &plan.concurrency {
-                let report = run_child(
-                    &me,
-                    &[
-                        "client".to_owned(),
-                        (*api).to_owned(),
-                        (*mode).to_owned(),
-                        c.to_string(),
-                        plan.calls.to_string(),
-                        gateway.base_uri.clone(),
-                    ],
-                )?;
-                let cpu = field(&report, "cpu_us_per_call")?;
+                let args = [
+                    "client".to_owned(),
+                    (*api).to_owned(),
+                    (*mode).to_owned(),
+                    c.to_string(),
+                    plan.calls.to_string(),
+                    gateway.base_uri.clone(),
+                ];
+                let reports = (0..plan.repeat)
+                    .map(|_| run_child(&me, &args))
+                    .collect::<Outcome<Vec<String>>>()?;
+                let median = |name: &str| -> Outcome<f64> {
+                    let mut values = reports.iter().map(|r| field(r, name)).collect::<Outcome<Vec<f64>>>()?;
+                    values.sort_by(f64::total_cmp);
+                    Ok(values[values.len() / 2])
+                };
+                let cpu = median("cpu_us_per_call")?;
                 let ratio = if *api == "v3" {
                     format!("{:>6.2}×", cpu / floor_us)
                 } else {
@@ -122,9 +131,9 @@ fn orchestrate(args: &[String]) -> Outcome {
                 };
                 println!(
                     "{api}   {mode:<9}  {c:>9}  {cpu:>12.1} µs  {ratio}  {:>8.0}  {:>8.2} ms  {:>6.1} MB",
-                    field(&report, "calls_per_s")?,
-                    field(&report, "p50_ms")?,
-                    field(&report, "peak_rss_kb")? / 1024.0,
+                    median("calls_per_s")?,
+                    median("p50_ms")?,
+                    median("peak_rss_kb")? / 1024.0,
                 );
             }
         }
