@@ -40,6 +40,9 @@ pub(super) fn push_text(el: &mut Element, text: &str) {
 
 /// `xmlNodeListGetString(children, inLine = 1)`: the direct text and entity children, concatenated.
 fn string_value(el: &Element) -> String {
+    if let [Child::Text(t) | Child::Ref(t)] = el.children.as_slice() {
+        return t.clone();
+    }
     let mut out = String::new();
     for child in &el.children {
         if let Child::Text(t) | Child::Ref(t) = child {
@@ -63,31 +66,41 @@ fn value_of(el: &Element, depth: usize) -> Value {
     }
 }
 
+/// Distinct child names looked up by a linear scan before [`cast`] builds a hash index of them.
+const LINEAR_GROUPS: usize = 32;
+
 /// PHP's `(array) $simplexml`, recursively: `@attributes` first, then one key per child element name (a list
 /// when repeated, in document order); a sole non-blank text child becomes index 0.
 pub(super) fn cast(el: &Element, depth: usize) -> Value {
-    let mut map = Map::new();
+    let mut map = Map::with_capacity(el.children.len().min(64));
     if !el.attrs.is_empty() {
         let attrs = el.attrs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone())));
         map.insert("@attributes".to_owned(), Value::Object(attrs.collect()));
     }
     let mut sole_text = None;
     let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    // Names are looked up by a linear scan while there are few (WeChat Pay's answers have tens of fields),
+    // through an index once there are many, so that no document costs quadratic time.
+    let mut index: Option<HashMap<&str, usize>> = None;
     for child in &el.children {
         match child {
             Child::Text(t) if el.children.len() == 1 && !is_blank(t) => sole_text = Some(t.clone()),
             Child::Elem(c) if depth < MAX_DEPTH => {
                 let v = value_of(c, depth);
-                match index.get(c.name.as_str()) {
-                    Some(&i) => {
-                        if let Some((_, vs)) = groups.get_mut(i) {
-                            vs.push(v);
-                        }
-                    }
+                let found = match &index {
+                    Some(index) => index.get(c.name.as_str()).copied(),
+                    None => groups.iter().position(|(name, _)| *name == c.name),
+                };
+                match found.and_then(|i| groups.get_mut(i)) {
+                    Some((_, vs)) => vs.push(v),
                     None => {
-                        index.insert(&c.name, groups.len());
+                        if let Some(index) = &mut index {
+                            index.insert(&c.name, groups.len());
+                        }
                         groups.push((&c.name, vec![v]));
+                        if index.is_none() && groups.len() > LINEAR_GROUPS {
+                            index = Some(groups.iter().enumerate().map(|(i, (name, _))| (*name, i)).collect());
+                        }
                     }
                 }
             }

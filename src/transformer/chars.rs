@@ -23,11 +23,24 @@ pub(super) fn fail<T>(message: impl Into<String>) -> Parsed<T> {
 
 /// Deletes every code point that XML 1.0 does not allow (`Char`): PHP's `Transformer::sanitize` on valid UTF-8.
 pub(crate) fn sanitize(text: &str) -> Cow<'_, str> {
-    if text.chars().all(is_xml_char) {
+    if all_xml_chars(text) {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
     }
+}
+
+/// Whether every character of `text` is an XML 1.0 `Char`, in one pass over the bytes: in valid UTF-8 the only
+/// characters outside `Char` are the C0 controls but tab, line feed and carriage return (single bytes), and
+/// U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF`).
+pub(super) fn all_xml_chars(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        0x20.. if b != 0xEF => true,
+        b'\t' | b'\n' | b'\r' => true,
+        0xEF => !matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
+        _ => false,
+    })
 }
 
 /// XML 1.0 `Char`: `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]`.
@@ -60,6 +73,13 @@ pub(super) fn is_name_char(c: char) -> bool {
 
 /// XML 1.0 `Name`.
 pub(super) fn is_xml_name(name: &str) -> bool {
+    if let Some((first, rest)) = name.as_bytes().split_first().filter(|_| name.is_ascii()) {
+        // the ASCII subset of the two classes below
+        return (first.is_ascii_alphabetic() || matches!(first, b'_' | b':'))
+            && rest
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-' | b'.'));
+    }
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
 }
@@ -70,7 +90,8 @@ pub(super) fn is_ws(c: char) -> bool {
 }
 
 pub(super) fn is_blank(text: &str) -> bool {
-    text.chars().all(is_ws)
+    // every `S` character is ASCII
+    text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 pub(super) fn predefined(name: &str) -> Option<char> {
@@ -116,6 +137,65 @@ mod tests {
         assert_eq!(char_ref("x1F600").ok(), Some('😀'));
         for bad in ["", "x", "X3C", "1", "0", "xD800", "x110000", "99999999999", "-1", "1a"] {
             assert!(char_ref(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_byte_scan_agrees_with_the_char_rule() {
+        let edges = [
+            '\u{0}',
+            '\u{8}',
+            '\t',
+            '\n',
+            '\u{B}',
+            '\r',
+            '\u{1F}',
+            ' ',
+            '~',
+            '\u{7F}',
+            '\u{80}',
+            '\u{9F}',
+            'é',
+            '中',
+            '\u{D7FF}',
+            '\u{E000}',
+            '\u{FFFD}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{EFBF}',
+            '\u{10000}',
+            '😀',
+            '\u{10FFFF}',
+        ];
+        for a in edges {
+            for b in edges {
+                let text: String = ['x', a, b, 'y'].into_iter().collect();
+                assert_eq!(all_xml_chars(&text), text.chars().all(is_xml_char), "{text:?}");
+            }
+        }
+        assert!(all_xml_chars(""));
+    }
+
+    #[test]
+    fn ascii_and_unicode_names_follow_one_rule() {
+        for name in [
+            "a",
+            "A9",
+            "_",
+            ":",
+            "a:b-c.d_e",
+            "0a",
+            "-",
+            ".",
+            "a b",
+            "a/b",
+            "a\u{7F}",
+            "é",
+            "aé",
+        ] {
+            let mut chars = name.chars();
+            let by_chars = chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char);
+            assert_eq!(is_xml_name(name), by_chars, "{name}");
         }
     }
 

@@ -74,6 +74,16 @@ pub(super) fn parse(input: &[u8], mode: Mode) -> Parsed<Value> {
     Ok(cast(&root, 0))
 }
 
+/// `bytes`, which quick-xml cut out of `doc` at ASCII delimiters, as the `&str` it already is: found in `doc` by
+/// its address (no second UTF-8 validation), else (a copy quick-xml made) validated.
+fn text_of<'t>(doc: &'t str, bytes: &'t [u8]) -> &'t str {
+    let offset = (bytes.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+    match offset.checked_add(bytes.len()).and_then(|end| doc.get(offset..end)) {
+        Some(found) if found.as_ptr() == bytes.as_ptr() => found,
+        _ => std::str::from_utf8(bytes).unwrap_or(""),
+    }
+}
+
 struct Frame {
     el: Element,
     /// Namespace prefixes declared on this element.
@@ -133,11 +143,11 @@ impl Parser<'_> {
                     }
                 }
                 Event::Text(t) => {
-                    let raw = std::str::from_utf8(&t).unwrap_or("");
+                    let raw = text_of(body, &t);
                     self.text(raw, next, here)?;
                 }
                 Event::CData(c) => {
-                    let raw = std::str::from_utf8(&c).unwrap_or("");
+                    let raw = text_of(body, &c);
                     match self.stack.last_mut() {
                         Some(frame) => push_text(&mut frame.el, raw),
                         None => return fail(format!("Extra content at the end of the document at byte {here}")),
@@ -219,7 +229,7 @@ impl Parser<'_> {
                 "Excessive depth in document: {MAX_DEPTH} use XML_PARSE_HUGE option (byte {here})"
             ));
         }
-        let name = std::str::from_utf8(start.name().into_inner()).unwrap_or("");
+        let name = text_of(self.doc, start.name().into_inner());
         if !is_xml_name(name) {
             return fail(format!("invalid element name `{name}` at byte {here}"));
         }
@@ -234,14 +244,14 @@ impl Parser<'_> {
                 message: format!("attributes construct error in `<{name}>` at byte {here}: {e}"),
                 source: Some(e.into()),
             })?;
-            let key = std::str::from_utf8(attr.key.into_inner()).unwrap_or("");
+            let key = text_of(self.doc, attr.key.into_inner());
             if !is_xml_name(key) {
                 return fail(format!("invalid attribute name `{key}` in `<{name}>` at byte {here}"));
             }
             if !seen.insert(key) {
                 return fail(format!("Attribute {key} redefined (byte {here})"));
             }
-            let raw = std::str::from_utf8(&attr.value).unwrap_or("");
+            let raw = text_of(self.doc, &attr.value);
             if raw.contains('<') {
                 return fail(format!("Unescaped '<' not allowed in attributes values (byte {here})"));
             }
@@ -280,7 +290,7 @@ impl Parser<'_> {
             }
             return fail(format!("Extra content at the end of the document at byte {here}"));
         };
-        if raw.contains("]]>") {
+        if raw.contains(']') && raw.contains("]]>") {
             return fail(format!("Sequence ']]>' not allowed in content (byte {here})"));
         }
         if is_blank(raw) && ignorable(&frame.el, next) {

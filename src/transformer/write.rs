@@ -3,12 +3,19 @@
 use serde_json::Value;
 
 use super::XmlOptions;
-use super::chars::{is_name_char, is_name_start_char, is_xml_char};
-use crate::php::strval;
+use super::chars::{all_xml_chars, is_name_char, is_name_start_char, is_xml_char};
+use crate::php::strval_ref;
 
 /// PHP's `Transformer::isElementNameValid` (`$name && no space && ^[\pL_][\pL0-9._:-]*$`), intersected with XML's
 /// `Name` so that the output is always well-formed. `\pL` is approximated by Unicode `Alphabetic`.
 pub(super) fn is_element_name(name: &str) -> bool {
+    if let Some((first, rest)) = name.as_bytes().split_first().filter(|_| name.is_ascii()) {
+        // the ASCII subset of the rule below
+        return (first.is_ascii_alphabetic() || *first == b'_')
+            && rest
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    }
     let mut chars = name.chars();
     let first_ok = chars
         .next()
@@ -35,7 +42,7 @@ pub(super) fn write<'v>(data: &'v Value, options: &'v XmlOptions) -> String {
     } else {
         "item"
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(512);
     if !options.headless {
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     }
@@ -56,7 +63,7 @@ pub(super) fn write<'v>(data: &'v Value, options: &'v XmlOptions) -> String {
                         out.push('<');
                         out.push_str(name);
                         out.push('>');
-                        content(&mut out, &strval(scalar));
+                        content(&mut out, &strval_ref(scalar));
                         close_tag(&mut out, name, options.indent);
                         continue;
                     }
@@ -119,7 +126,7 @@ fn close_tag(out: &mut String, name: &str, indent: bool) {
 ///   it into LF.
 fn content(out: &mut String, value: &str) {
     let clean: String;
-    let value = if value.chars().all(is_xml_char) {
+    let value = if all_xml_chars(value) {
         value
     } else {
         clean = value.chars().filter(|&c| is_xml_char(c)).collect();
@@ -134,12 +141,52 @@ fn content(out: &mut String, value: &str) {
         );
         out.push_str("]]>");
     } else {
-        for c in value.chars() {
-            if c == '\r' {
-                out.push_str("&#13;");
-            } else {
-                out.push(c);
-            }
+        let mut pieces = value.split('\r');
+        out.push_str(pieces.next().unwrap_or_default());
+        for piece in pieces {
+            out.push_str("&#13;");
+            out.push_str(piece);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_and_unicode_element_names_follow_one_rule() {
+        for name in [
+            "xml",
+            "A9",
+            "_",
+            "a:b-c.d_e",
+            ":a",
+            "0a",
+            "-",
+            ".",
+            "a b",
+            "a/b",
+            "a\u{7F}",
+            "é",
+            "a中",
+            "",
+        ] {
+            let mut chars = name.chars();
+            let by_chars = chars
+                .next()
+                .is_some_and(|c| (c == '_' || c.is_alphabetic()) && is_name_start_char(c))
+                && chars.all(|c| {
+                    (c.is_alphabetic() || c.is_ascii_digit() || matches!(c, '.' | '_' | ':' | '-')) && is_name_char(c)
+                });
+            assert_eq!(is_element_name(name), by_chars, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn carriage_returns_in_text_become_references() {
+        let mut out = String::new();
+        content(&mut out, "a\rb\r");
+        assert_eq!(out, "a&#13;b&#13;");
     }
 }
