@@ -392,7 +392,7 @@ impl Builder {
 
     /// Uses this `reqwest::Client` for the `_async` verbs. Build it with
     /// `redirect(reqwest::redirect::Policy::none())`: the pipeline follows and re-signs redirects itself. The
-    /// blocking verbs always use their own client on their own runtime thread (pools are never shared between
+    /// blocking verbs always use clients of their own on the crate's own runtimes (pools are never shared between
     /// runtimes), built from this builder's timeouts and proxy.
     ///
     /// # Examples

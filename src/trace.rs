@@ -1,6 +1,6 @@
 //! `tracing` spans and events of calls, downloads and certificate downloads. Spans are created on the caller's
 //! thread (so the caller's current span is their parent) and carry the caller's subscriber across the hand-off to
-//! the blocking runtime thread. Fields are chosen so that no secret can land in them: the method, the path
+//! the thread that drives a blocking call. Fields are chosen so that no secret can land in them: the method, the path
 //! *template* (never the expanded path or a query), the API, the status, WeChat Pay's `Request-ID`, the elapsed
 //! time and the error kind. Never a body, a header value other than `Request-ID`, a key, a signature or a nonce.
 
@@ -63,7 +63,7 @@ pub(crate) fn download(method: &Method, path: &str, api: Api) -> Span {
     )
 }
 
-/// The subscriber current on this thread (the caller's), to carry across the hand-off to the runtime thread.
+/// The subscriber current on this thread (the caller's), to carry to the thread that drives the call.
 pub(crate) fn current_dispatch() -> Dispatch {
     tracing::dispatcher::get_default(Dispatch::clone)
 }

@@ -18,8 +18,9 @@ macro_rules! verbs {
             $(
                 $(#[$doc])*
                 ///
-                /// Blocking: runs on the crate's own runtime thread, so it works from `fn main`, from plain threads
-                /// and inside a Tokio runtime (where it blocks only the calling thread).
+                /// Blocking: runs on the crate's own runtime (a lone call on the calling thread itself, concurrent
+                /// ones on the crate's runtime thread), so it works from `fn main`, from plain threads and inside a
+                /// Tokio runtime (where it blocks only the calling thread).
                 ///
                 /// # Errors
                 ///
@@ -135,7 +136,7 @@ impl Client {
         let config = self.config().clone();
         let pathname = self.pathname().to_owned();
         // Made on the caller's thread (its current span is the parent), then carried, with the caller's
-        // subscriber, to the runtime thread that drives the call.
+        // subscriber, to whichever thread drives the call.
         let span = trace::call(&method, &pathname);
         let dispatch = trace::current_dispatch();
         let rt = config.transport.blocking()?;

@@ -120,3 +120,35 @@ fn building_a_client_starts_nothing_and_dropping_it_is_clean() {
         .get(stock())
         .unwrap();
 }
+
+/// A keep-alive server that closes each connection shortly after answering, as gateways close idle connections:
+/// a blocking call made after a pause must open a new connection, not fail on the closed one.
+#[test]
+fn a_connection_the_server_closed_while_idle_is_not_reused() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        for _ in 0..4 {
+            let Ok((mut s, _)) = listener.accept() else { return };
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n{}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            drop(s);
+        }
+    });
+    let client = Sandbox::start()
+        .unwrap()
+        .builder()
+        .unwrap()
+        .base_uri(base.as_str())
+        .build()
+        .unwrap();
+    for pause in [0, 30, 200, 700] {
+        std::thread::sleep(std::time::Duration::from_millis(pause));
+        let err = client.chain("v3/x").get(()).unwrap_err();
+        assert_eq!(err.kind(), wechatpay::ErrorKind::Status, "after {pause} ms: {err}");
+    }
+    server.join().unwrap();
+}

@@ -86,7 +86,7 @@ impl Downloader {
         self
     }
 
-    /// Downloads, decrypts and verifies, blocking (on the crate's runtime thread, like the blocking verbs).
+    /// Downloads, decrypts and verifies, blocking (on the crate's own runtime, like the blocking verbs).
     ///
     /// # Errors
     ///

@@ -226,7 +226,7 @@ impl Refresher {
         self
     }
 
-    /// Downloads once and updates the client's platform keys, blocking (on the crate's runtime thread).
+    /// Downloads once and updates the client's platform keys, blocking (on the crate's own runtime, like the blocking verbs).
     ///
     /// Expired entries this refresher added are removed even when the download fails.
     ///

@@ -1,5 +1,5 @@
 //! The only code that touches sockets: one `send` shared by both modes, the streaming `open` of downloads, the
-//! reqwest client settings, and the blocking mode's private runtime thread.
+//! reqwest client settings, and the blocking mode's private runtimes.
 
 mod blocking;
 mod identity;
@@ -93,8 +93,8 @@ impl Settings {
     }
 }
 
-/// The HTTP side of a client: the async `reqwest::Client` and, started on first use, the blocking runtime thread
-/// (with its own `reqwest::Client`: connection pools are never shared between runtimes).
+/// The HTTP side of a client: the async `reqwest::Client` and, built on first use, the blocking mode's runtimes
+/// (with `reqwest::Client`s of their own: connection pools are never shared between runtimes).
 pub(crate) struct Transport {
     pub(crate) settings: Settings,
     pub(crate) async_clients: Clients,
@@ -110,7 +110,7 @@ impl Transport {
         }
     }
 
-    /// The blocking runtime thread, started on first use.
+    /// The blocking mode's runtimes, built on first use.
     pub(crate) fn blocking(&self) -> Result<&BlockingRuntime> {
         match self.blocking.get_or_init(|| BlockingRuntime::start(&self.settings)) {
             Ok(rt) => Ok(rt),
