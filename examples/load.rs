@@ -67,9 +67,11 @@ fn plan(args: &[String]) -> Outcome<Plan> {
             "--only" => plan.apis.retain(|a| a == value),
             "--mode" => plan.modes.retain(|m| m == value),
             "--concurrency" => plan.concurrency = vec![value.parse::<usize>()?.max(1)],
+            "--repeat" => plan.repeat = value.parse::<usize>()?.max(1),
             _ => {
                 return Err(format!(
-                    "unknown flag `{flag}` (--calls N, --only v2|v3, --mode async|blocking, --concurrency N)"
+                    "unknown flag `{flag}` (--calls N, --only v2|v3, --mode async|blocking, --concurrency N, \
+                     --repeat N)"
                 )
                 .into());
             }
