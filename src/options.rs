@@ -103,9 +103,8 @@ impl Options {
     /// # let _ = opts;
     /// ```
     pub fn json(mut self, value: impl Into<Value>) -> Self {
-        let value = value.into();
-        self.vars.insert("json".into(), value.clone());
-        self.json = Some(value);
+        // also the template variable `json` (see `lookup`), without a copy
+        self.json = Some(value.into());
         self
     }
 
@@ -118,9 +117,8 @@ impl Options {
     /// # let _ = opts;
     /// ```
     pub fn xml(mut self, value: impl Into<Value>) -> Self {
-        let value = value.into();
-        self.vars.insert("xml".into(), value.clone());
-        self.xml = Some(value);
+        // also the template variable `xml` (see `lookup`), without a copy
+        self.xml = Some(value.into());
         self
     }
 
@@ -287,8 +285,6 @@ impl Options {
 
     fn apply(&mut self, key: &str, value: &Value) {
         match key {
-            "json" => self.json = Some(value.clone()),
-            "xml" => self.xml = Some(value.clone()),
             "query" => self.set_query(value.clone()),
             "headers" => match value {
                 Value::Object(map) => {
@@ -373,10 +369,18 @@ impl From<Value> for Options {
         let mut opts = Options::default();
         match value {
             Value::Object(map) => {
-                for (k, v) in &map {
-                    opts.apply(k, v);
+                for (k, v) in map {
+                    // The body options move into their fields (they stay template variables through `lookup`);
+                    // every other key is applied and kept as a variable.
+                    match k.as_str() {
+                        "json" => opts.json = Some(v),
+                        "xml" => opts.xml = Some(v),
+                        _ => {
+                            opts.apply(&k, &v);
+                            opts.vars.insert(k, v);
+                        }
+                    }
                 }
-                opts.vars = map;
             }
             Value::Null => {}
             // PHP `[]` (an empty array) is an empty options map.
@@ -384,6 +388,17 @@ impl From<Value> for Options {
             other => opts.fail(format!("The request options must be a map, got {}.", type_name(&other))),
         }
         opts
+    }
+}
+
+/// PHP expands a path template with the whole options array, so `json` and `xml` are variables too.
+impl crate::template::Vars for Options {
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name).or(match name {
+            "json" => self.json.as_ref(),
+            "xml" => self.xml.as_ref(),
+            _ => None,
+        })
     }
 }
 
@@ -411,8 +426,18 @@ mod tests {
             "security": true, "nonceless": false, "base_uri": "https://api2.mch.weixin.qq.com/", "timeout": 2.5,
         })
         .into();
-        assert_eq!(o.vars["stock_id"], "1");
-        assert_eq!(o.vars["json"], json!({"a": 1}), "known keys stay template variables");
+        use crate::template::Vars;
+        assert_eq!(o.lookup("stock_id"), Some(&json!("1")));
+        assert_eq!(
+            o.lookup("json"),
+            Some(&json!({"a": 1})),
+            "known keys stay template variables"
+        );
+        assert_eq!(o.lookup("query"), Some(&json!({"q": "x"})));
+        let typed = Options::new().xml(json!({"b": 2})).var("id", 7);
+        assert_eq!(typed.lookup("xml"), Some(&json!({"b": 2})));
+        assert_eq!(typed.lookup("id"), Some(&json!(7)));
+        assert_eq!(typed.lookup("json"), None);
         assert_eq!(o.json, Some(json!({"a": 1})));
         assert!(matches!(o.query, Some(Query::Map(_))));
         assert_eq!(o.headers, vec![("X-A".to_owned(), "b".to_owned())]);

@@ -4,7 +4,7 @@
 //! (mch-id guard, nonce, sign, XML or query), send the same way and check `return_code`/`result_code`/`sign`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use tracing::{Instrument, Span};
@@ -35,20 +35,26 @@ pub(crate) async fn execute(
     clients: Clients,
     method: Method,
     pathname: String,
-    opts: Options,
+    mut opts: Options,
     span: Span,
 ) -> Result<Response> {
     let started = Instant::now();
-    let result = within_deadline(&config, &opts, call(&config, &clients, method, &pathname, &opts))
+    let deadline = deadline(&config, &opts);
+    let result = within_deadline(deadline, call(&config, &clients, method, &pathname, &mut opts))
         .instrument(span.clone())
         .await;
     crate::trace::finish(&span, started, &result, result.as_ref().ok());
     result
 }
 
-/// Runs `work` within the call's deadline: the `timeout` option, else the client's `timeout`; zero means none.
-async fn within_deadline<T>(config: &Config, opts: &Options, work: impl Future<Output = Result<T>>) -> Result<T> {
-    match opts.timeout.or(config.transport.settings.timeout) {
+/// The call's deadline: the `timeout` option, else the client's `timeout`; zero means none.
+fn deadline(config: &Config, opts: &Options) -> Option<Duration> {
+    opts.timeout.or(config.transport.settings.timeout)
+}
+
+/// Runs `work` within `deadline` (zero or none: no limit).
+async fn within_deadline<T>(deadline: Option<Duration>, work: impl Future<Output = Result<T>>) -> Result<T> {
+    match deadline {
         Some(deadline) if !deadline.is_zero() => tokio::time::timeout(deadline, work)
             .await
             .map_err(|_| transport::elapsed(deadline))?,
@@ -56,7 +62,14 @@ async fn within_deadline<T>(config: &Config, opts: &Options, work: impl Future<O
     }
 }
 
-async fn call(config: &Config, clients: &Clients, method: Method, pathname: &str, opts: &Options) -> Result<Response> {
+/// `opts` is mutable so that the APIv2 data can be taken instead of copied (nothing reads it again).
+async fn call(
+    config: &Config,
+    clients: &Clients,
+    method: Method,
+    pathname: &str,
+    opts: &mut Options,
+) -> Result<Response> {
     let routed = route(config, pathname, opts)?;
     crate::trace::api(&Span::current(), routed.api);
     match routed.api {
@@ -104,7 +117,7 @@ pub(crate) async fn execute_unverified(
         };
         send_v3(&config, v3, &clients.plain, method, routed.url, &opts).await
     };
-    within_deadline(&config, &opts, work).await
+    within_deadline(deadline(&config, &opts), work).await
 }
 
 /// Default headers, then client-level, then a multipart body's `Content-Type`, then per-request ones
@@ -191,11 +204,18 @@ async fn send_v3(
     Ok((resp, url.path().to_owned()))
 }
 
-async fn execute_v2(config: &Config, clients: &Clients, method: Method, url: Url, opts: &Options) -> Result<Response> {
+async fn execute_v2(
+    config: &Config,
+    clients: &Clients,
+    method: Method,
+    url: Url,
+    opts: &mut Options,
+) -> Result<Response> {
     let http = clients.for_call(opts.security)?;
     let secret = config.secret.as_ref().map(|s| s.expose());
     let nonce = || crate::clock::next_nonce(config.nonce.as_ref());
-    let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, opts, nonce)?;
+    let xml = opts.xml.take();
+    let prepared = crate::v2::prepare(&config.mchid, secret, &method, url, opts, xml, nonce)?;
     let headers = headers(config, opts, crate::v2::ACCEPT, crate::v2::CONTENT_TYPE)?;
     let exchange = Exchange {
         method,

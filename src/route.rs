@@ -91,7 +91,7 @@ pub(crate) fn route(config: &Config, pathname: &str, opts: &Options) -> Result<R
     if let Some(msg) = &opts.invalid {
         return Err(Error::invalid(msg.clone()));
     }
-    let expanded = crate::template::expand(pathname, &opts.vars);
+    let expanded = crate::template::expand(pathname, opts);
     let (api, relative) = match expanded.get(..3) {
         Some(head) if head.eq_ignore_ascii_case("v2/") => (Api::V2, &expanded[3..]),
         _ => (Api::V3, expanded.as_str()),

@@ -83,9 +83,20 @@ enum Modifier {
     Prefix(i64),
 }
 
+/// Where a template's expressions find their values: the request options (see `Options`), or a plain map.
+pub(crate) trait Vars {
+    fn lookup(&self, name: &str) -> Option<&Value>;
+}
+
+impl Vars for Map<String, Value> {
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
 /// Expands every `{…}` expression of `template` with `vars` (the whole request-options map). A template without
 /// `{` comes back unchanged.
-pub(crate) fn expand(template: &str, vars: &Map<String, Value>) -> String {
+pub(crate) fn expand(template: &str, vars: &impl Vars) -> String {
     if !template.contains('{') {
         return template.to_owned();
     }
@@ -112,7 +123,7 @@ pub(crate) fn expand(template: &str, vars: &Map<String, Value>) -> String {
 }
 
 /// guzzle's `expandMatch`: appends the expansion of one expression (the text between the braces) to `out`.
-fn expand_expression(out: &mut String, expression: &str, vars: &Map<String, Value>) {
+fn expand_expression(out: &mut String, expression: &str, vars: &impl Vars) {
     let (op, body) = match Operator::of(expression.as_bytes()[0]) {
         Some(op) => (op, &expression[1..]),
         None => (Operator::SIMPLE, expression),
@@ -125,7 +136,7 @@ fn expand_expression(out: &mut String, expression: &str, vars: &Map<String, Valu
 
     for varspec in body.split(',') {
         let (name, modifier) = parse_varspec(php_trim(varspec));
-        let Some(value) = vars.get(name).filter(|v| !v.is_null()) else {
+        let Some(value) = vars.lookup(name).filter(|v| !v.is_null()) else {
             continue;
         };
         if !std::mem::take(&mut first) {

@@ -164,7 +164,15 @@ async fn open_v2(config: &Config, clients: &Clients, path: &str, opts: &Options)
     let http = clients.for_call(opts.security)?;
     let secret = config.secret.as_ref().map(|s| s.expose());
     let nonce = || crate::clock::next_nonce(config.nonce.as_ref());
-    let prepared = crate::v2::prepare(&config.mchid, secret, &Method::POST, routed.url, opts, nonce)?;
+    let prepared = crate::v2::prepare(
+        &config.mchid,
+        secret,
+        &Method::POST,
+        routed.url,
+        opts,
+        opts.xml.clone(),
+        nonce,
+    )?;
     let out = Outgoing {
         method: Method::POST,
         url: prepared.url.clone(),

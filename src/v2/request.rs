@@ -30,6 +30,7 @@ pub(crate) fn prepare(
     method: &Method,
     mut url: Url,
     opts: &Options,
+    xml: Option<Value>,
     nonce: impl FnOnce() -> Result<String>,
 ) -> Result<Prepared> {
     let secret = secret.ok_or_else(|| Error::config("APIv2 calls need the APIv2 key: set `secret` on the Builder."))?;
@@ -39,7 +40,7 @@ pub(crate) fn prepare(
             body: body.clone(),
         });
     }
-    let mut data = data_of(method, &url, opts)?;
+    let mut data = data_of(method, &url, xml)?;
     guard_mchid(mchid, &data)?;
     let sign_type = data
         .get("sign_type")
@@ -67,9 +68,9 @@ pub(crate) fn prepare(
 }
 
 /// The data to sign: `xml` when given, else (GET) the URL's query, else nothing; values flat and XML-safe.
-fn data_of(method: &Method, url: &Url, opts: &Options) -> Result<Map<String, Value>> {
-    let mut data = match &opts.xml {
-        Some(Value::Object(map)) => map.clone(),
+fn data_of(method: &Method, url: &Url, xml: Option<Value>) -> Result<Map<String, Value>> {
+    let mut data = match xml {
+        Some(Value::Object(map)) => map,
         Some(Value::Null) | None if method == Method::GET => parse_query(url.query().unwrap_or("")),
         Some(Value::Null) | None => Map::new(),
         Some(_) => return Err(Error::invalid("The option `xml` must be a map of the APIv2 fields.")),
