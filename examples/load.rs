@@ -276,15 +276,20 @@ fn client(args: &[String]) -> Outcome {
         v3: api == "v3",
         prefix: format!("L{}{api}", std::process::id()),
     };
-    let run = match mode.as_str() {
-        "async" => run_async,
-        "blocking" => run_blocking,
+    // One runtime for the warm-up and the measurement: connections belong to the runtime that opened them.
+    let rt = match mode.as_str() {
+        "async" => Some(tokio::runtime::Builder::new_multi_thread().enable_all().build()?),
+        "blocking" => None,
         other => return Err(format!("unknown mode `{other}`").into()),
     };
-    run(&call, concurrency, concurrency.max(64))?;
+    let run = |calls: usize| match &rt {
+        Some(rt) => run_async(rt, &call, concurrency, calls),
+        None => run_blocking(&call, concurrency, calls),
+    };
+    run(concurrency.max(64))?;
     let cpu = cpu_time();
     let wall = Instant::now();
-    let mut latencies = run(&call, concurrency, calls)?;
+    let mut latencies = run(calls)?;
     let wall = wall.elapsed();
     let cpu = cpu_time() - cpu;
     latencies.sort();
@@ -333,9 +338,8 @@ impl Call {
     }
 }
 
-/// `calls` calls from `concurrency` tasks on a multi-thread runtime (one worker per core); per-call latencies.
-fn run_async(call: &Call, concurrency: usize, calls: usize) -> Outcome<Vec<Duration>> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+/// `calls` calls from `concurrency` tasks on `rt` (a multi-thread runtime, one worker per core); per-call latencies.
+fn run_async(rt: &tokio::runtime::Runtime, call: &Call, concurrency: usize, calls: usize) -> Outcome<Vec<Duration>> {
     let next = Arc::new(AtomicUsize::new(0));
     rt.block_on(async {
         let mut tasks = Vec::with_capacity(concurrency);
