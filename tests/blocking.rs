@@ -152,3 +152,30 @@ fn a_connection_the_server_closed_while_idle_is_not_reused() {
     }
     server.join().unwrap();
 }
+
+/// A Sign hook that panics makes its blocking call fail with an error (as an async call's task would), and the
+/// client keeps working.
+#[test]
+fn a_panicking_hook_is_an_error_and_the_client_keeps_working() {
+    let sandbox = Sandbox::start().unwrap();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    let fallback = wechatpay::v3::Signer::new(
+        wechatpay::sandbox::MCHID,
+        wechatpay::sandbox::MERCHANT_SERIAL,
+        Sandbox::merchant_private_key().unwrap(),
+    );
+    let signer = move |ctx: &wechatpay::SignContext<'_>| {
+        if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            panic!("a hook's bug");
+        }
+        wechatpay::Sign::authorization(&fallback, ctx)
+    };
+    let client = sandbox.builder().unwrap().signer(signer).build().unwrap();
+    let node = client.chain("v3/marketing/favor/stocks/{stock_id}");
+    let err = node.get(stock()).unwrap_err();
+    assert_eq!(err.kind(), wechatpay::ErrorKind::Transport, "{err}");
+    node.get(stock()).unwrap();
+    node.get(stock()).unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -12,6 +12,7 @@
 //! verb works from `fn main`, from plain threads, and inside any Tokio runtime without panicking or deadlocking.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
@@ -72,7 +73,11 @@ impl BlockingRuntime {
         if running.alone && tokio::runtime::Handle::try_current().is_err() {
             if let Ok(turn) = self.lone.turn.try_lock() {
                 if let Some(rt) = turn.as_ref() {
-                    return self.lone.block_on(rt, make(self.lone.clients.clone()));
+                    // A panic in the call (a user's Sign or Verify hook) is an error, as it is on the hand-off thread,
+                    // and leaves the runtime usable.
+                    let work = make(self.lone.clients.clone());
+                    return std::panic::catch_unwind(AssertUnwindSafe(|| self.lone.block_on(rt, work)))
+                        .unwrap_or_else(|_| Err(Error::transport("The blocking call panicked.")));
                 }
             }
         }
