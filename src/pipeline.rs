@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::future::Either;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use tracing::{Instrument, Span};
 use url::Url;
@@ -40,7 +41,7 @@ pub(crate) async fn execute(
 ) -> Result<Response> {
     let started = Instant::now();
     let deadline = deadline(&config, &opts);
-    let result = within_deadline(deadline, call(&config, &clients, method, &pathname, &mut opts))
+    let result = transport::limited(deadline, call(&config, &clients, method, &pathname, &mut opts))
         .instrument(span.clone())
         .await;
     crate::trace::finish(&span, started, &result, result.as_ref().ok());
@@ -50,16 +51,6 @@ pub(crate) async fn execute(
 /// The call's deadline: the `timeout` option, else the client's `timeout`; zero means none.
 fn deadline(config: &Config, opts: &Options) -> Option<Duration> {
     opts.timeout.or(config.transport.settings.timeout)
-}
-
-/// Runs `work` within `deadline` (zero or none: no limit).
-async fn within_deadline<T>(deadline: Option<Duration>, work: impl Future<Output = Result<T>>) -> Result<T> {
-    match deadline {
-        Some(deadline) if !deadline.is_zero() => tokio::time::timeout(deadline, work)
-            .await
-            .map_err(|_| transport::elapsed(deadline))?,
-        _ => work.await,
-    }
 }
 
 /// `opts` is mutable so that the APIv2 data can be taken instead of copied (nothing reads it again).
@@ -117,7 +108,7 @@ pub(crate) async fn execute_unverified(
         };
         send_v3(&config, v3, &clients.plain, method, routed.url, &opts).await
     };
-    within_deadline(deadline(&config, &opts), work).await
+    transport::limited(deadline(&config, &opts), work).await
 }
 
 /// Default headers, then client-level, then a multipart body's `Content-Type`, then per-request ones
@@ -244,16 +235,31 @@ struct Exchange {
 
 /// Sends (following redirects) and, when the client has a retry policy, sends again what it allows: to the
 /// backup domain on every other attempt, re-signed for APIv3 (see [`Retry`](crate::Retry)).
-async fn send(
+///
+/// Not an `async fn`: the common case without a retry policy is then the redirect-following future alone, without
+/// room for the retry loop's copies of the request (every call in flight holds its future).
+fn send<'a>(
+    config: &'a Config,
+    http: &'a reqwest::Client,
+    ex: Exchange,
+    opts: &'a Options,
+    v3: Option<&'a V3>,
+) -> impl Future<Output = Result<(Response, Url)>> + 'a {
+    match &config.retry {
+        None => Either::Left(async move { send_following(config, http, ex, opts, v3, &mut 0).await }),
+        // boxed: only clients with a retry policy pay for the loop's room
+        Some(policy) => Either::Right(Box::pin(send_retrying(config, policy, http, ex, opts, v3))),
+    }
+}
+
+async fn send_retrying(
     config: &Config,
+    policy: &crate::retry::Policy,
     http: &reqwest::Client,
     ex: Exchange,
     opts: &Options,
     v3: Option<&V3>,
 ) -> Result<(Response, Url)> {
-    let Some(policy) = &config.retry else {
-        return send_following(config, http, ex, opts, v3, &mut 0).await;
-    };
     let mut attempt = 1;
     loop {
         let mut this = ex.clone();

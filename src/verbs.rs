@@ -125,11 +125,12 @@ impl Client {
         // The span is made here, in the caller's context, so the caller's current span is its parent.
         let span = trace::call(&method, &pathname);
         let dispatch = trace::current_dispatch();
-        let work = async move {
-            let clients = config.transport.async_clients.clone();
-            pipeline::execute(config, clients, method, pathname, opts, span).await
-        };
-        trace::carry(dispatch, work)
+        let clients = config.transport.async_clients.clone();
+        // the pipeline's future itself, not wrapped in an `async` block that would keep a second copy of its inputs
+        trace::carry(
+            dispatch,
+            pipeline::execute(config, clients, method, pathname, opts, span),
+        )
     }
 
     fn blocking(&self, method: Method, opts: Options) -> Result<Response> {

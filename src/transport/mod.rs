@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::Either;
 use http::{HeaderMap, Method};
 use url::Url;
 
@@ -128,6 +130,19 @@ impl fmt::Debug for Transport {
     }
 }
 
+/// `work` within `limit` (none or zero: no limit), past which it is a timeout error. A combinator rather than an
+/// `async fn` choosing between the two: such a wrapper keeps room for `work` twice, and a call's future is moved
+/// and held for every call in flight.
+pub(crate) fn limited<T>(
+    limit: Option<Duration>,
+    work: impl Future<Output = Result<T>>,
+) -> impl Future<Output = Result<T>> {
+    match limit.filter(|l| !l.is_zero()) {
+        Some(l) => Either::Left(tokio::time::timeout(l, work).map(move |r| r.unwrap_or_else(|_| Err(elapsed(l))))),
+        None => Either::Right(work),
+    }
+}
+
 /// One request as it goes on the wire.
 #[derive(Debug)]
 pub(crate) struct Outgoing {
@@ -139,37 +154,36 @@ pub(crate) struct Outgoing {
 }
 
 /// Sends `req` and reads the whole response body, refusing more than `max_body` bytes.
-pub(crate) async fn send(client: &reqwest::Client, req: Outgoing, max_body: usize) -> Result<Response> {
+pub(crate) fn send(client: &reqwest::Client, req: Outgoing, max_body: usize) -> impl Future<Output = Result<Response>> {
     let url = req.url.clone();
-    let work = async {
-        let mut builder = client.request(req.method, req.url).headers(req.headers);
-        if !req.body.is_empty() {
-            builder = builder.body(req.body);
-        }
-        let mut resp = builder.send().await.map_err(transport_error)?;
-        if resp.content_length().is_some_and(|n| n > max_body as u64) {
+    let timeout = req.timeout;
+    limited(timeout, exchange(client, req, max_body)).map(move |r| r.map(|resp| resp.with_url(url)))
+}
+
+/// Sends `req` and reads the answer whole, refusing more than `max_body` bytes.
+async fn exchange(client: &reqwest::Client, req: Outgoing, max_body: usize) -> Result<Response> {
+    let mut builder = client.request(req.method, req.url).headers(req.headers);
+    if !req.body.is_empty() {
+        builder = builder.body(req.body);
+    }
+    let mut resp = builder.send().await.map_err(transport_error)?;
+    if resp.content_length().is_some_and(|n| n > max_body as u64) {
+        return Err(too_large(max_body));
+    }
+    let status = resp.status();
+    let headers = std::mem::take(resp.headers_mut());
+    // Trust the announced length for preallocation only up to 1 MiB; the cap is enforced while reading.
+    let announced = resp
+        .content_length()
+        .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let mut body = Vec::with_capacity(announced.min(max_body).min(1 << 20));
+    while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > max_body {
             return Err(too_large(max_body));
         }
-        let status = resp.status();
-        let headers = std::mem::take(resp.headers_mut());
-        // Trust the announced length for preallocation only up to 1 MiB; the cap is enforced while reading.
-        let announced = resp
-            .content_length()
-            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        let mut body = Vec::with_capacity(announced.min(max_body).min(1 << 20));
-        while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
-            if body.len() + chunk.len() > max_body {
-                return Err(too_large(max_body));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Response::new(status, headers, body))
-    };
-    let resp = match req.timeout {
-        Some(t) => tokio::time::timeout(t, work).await.map_err(|_| elapsed(t))??,
-        None => work.await?,
-    };
-    Ok(resp.with_url(url))
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Response::new(status, headers, body))
 }
 
 /// The error of a call or download that ran past its deadline (`Error::is_timeout` is true).
