@@ -314,6 +314,12 @@ struct Call {
 }
 
 impl Call {
+    /// The next call to make, until `calls` have been handed out among the tasks or threads sharing `next`.
+    fn next(&self, next: &AtomicUsize, calls: usize) -> Option<(Client, Value)> {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        (i < calls).then(|| self.node_and_options(i))
+    }
+
     fn node_and_options(&self, i: usize) -> (Client, Value) {
         let out_trade_no = format!("{}{}", self.prefix, i % ORDERS);
         if self.v3 {
@@ -348,16 +354,12 @@ fn run_async(rt: &tokio::runtime::Runtime, call: &Call, concurrency: usize, call
             let call = call.clone();
             tasks.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= calls {
-                        return Ok::<_, wechatpay::Error>(latencies);
-                    }
-                    let (node, opts) = call.node_and_options(i);
+                while let Some((node, opts)) = call.next(&next, calls) {
                     let started = Instant::now();
                     node.post_async(opts).await?;
                     latencies.push(started.elapsed());
                 }
+                Ok::<_, wechatpay::Error>(latencies)
             }));
         }
         let mut all = Vec::with_capacity(calls);
@@ -376,16 +378,12 @@ fn run_blocking(call: &Call, concurrency: usize, calls: usize) -> Outcome<Vec<Du
             .map(|_| {
                 s.spawn(|| {
                     let mut latencies = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= calls {
-                            return Ok::<_, wechatpay::Error>(latencies);
-                        }
-                        let (node, opts) = call.node_and_options(i);
+                    while let Some((node, opts)) = call.next(&next, calls) {
                         let started = Instant::now();
                         node.post(opts)?;
                         latencies.push(started.elapsed());
                     }
+                    Ok::<_, wechatpay::Error>(latencies)
                 })
             })
             .collect();
