@@ -5,6 +5,7 @@
 //! cargo run --release --example load                                # the whole matrix, 2000 calls, 3 runs each
 //! cargo run --release --example load -- --calls 5000 --only v3      # one API (v2 or v3)
 //! cargo run --release --example load -- --concurrency 32 --mode async
+//! cargo run --release --example load -- --download 1024           # a 1 GiB bill streamed, memory and CPU
 //! ```
 //!
 //! How it measures: the sandbox gateway runs in a process of its own (this program started as `load gateway`),
@@ -12,7 +13,8 @@
 //! (`CLOCK_PROCESS_CPUTIME_ID`: every thread, user and kernel) and its peak RSS (`VmHWM`) are the client's alone.
 //! Each client process first makes as many calls as it will have in flight (at least 64) to open its
 //! connections, then measures the requested number of calls; each row is the median of `--repeat` such processes
-//! (3 by default: a 2-core machine shared with the gateway varies by several per cent from run to run). The floor beside the APIv3 numbers is what one
+//! (3 by default: a 2-core machine shared with the gateway varies by several per cent from run to run). The
+//! floor beside the APIv3 numbers is what one
 //! call's cryptography costs at the least: one RSA-2048 signature and one verification, measured in the same
 //! run, by `openssl speed` when the `openssl` command is there and by aws-lc-rs (the signer the crate uses) in a
 //! process of its own.
@@ -27,6 +29,8 @@ use serde_json::{Value, json};
 use wechatpay::sandbox::{self, Sandbox};
 use wechatpay::{Builder, Client};
 
+mod download;
+
 /// How many distinct orders one client process creates.
 const ORDERS: usize = 100;
 
@@ -38,6 +42,8 @@ fn main() -> Outcome {
         Some("gateway") => gateway(),
         Some("floor") => floor(number(args.get(1), 2000)?),
         Some("client") => client(&args[1..]),
+        Some("blob") => download::blob_server(),
+        Some("download") => download::client(&args[1..]),
         _ => orchestrate(&args),
     }
 }
@@ -49,6 +55,8 @@ struct Plan {
     modes: Vec<&'static str>,
     concurrency: Vec<usize>,
     repeat: usize,
+    /// `--download MiB`: the download rows instead of the calls.
+    download_mib: Option<u64>,
 }
 
 fn plan(args: &[String]) -> Outcome<Plan> {
@@ -58,6 +66,7 @@ fn plan(args: &[String]) -> Outcome<Plan> {
         modes: vec!["async", "blocking"],
         concurrency: vec![1, 32, 256],
         repeat: 3,
+        download_mib: None,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -68,10 +77,11 @@ fn plan(args: &[String]) -> Outcome<Plan> {
             "--mode" => plan.modes.retain(|m| m == value),
             "--concurrency" => plan.concurrency = vec![value.parse::<usize>()?.max(1)],
             "--repeat" => plan.repeat = value.parse::<usize>()?.max(1),
+            "--download" => plan.download_mib = Some(value.parse::<u64>()?.max(1)),
             _ => {
                 return Err(format!(
                     "unknown flag `{flag}` (--calls N, --only v2|v3, --mode async|blocking, --concurrency N, \
-                     --repeat N)"
+                     --repeat N, --download MiB)"
                 )
                 .into());
             }
@@ -83,11 +93,19 @@ fn plan(args: &[String]) -> Outcome<Plan> {
     Ok(plan)
 }
 
-/// Starts the gateway process, runs the floor and every client process, prints the table.
+/// Runs the plan: the calls' table, or the downloads' with `--download`.
 fn orchestrate(args: &[String]) -> Outcome {
     let plan = plan(args)?;
     let me = std::env::current_exe()?;
-    let mut gateway = Gateway::start(&me)?;
+    match plan.download_mib {
+        Some(mib) => download::orchestrate(&me, &plan, mib),
+        None => calls(&me, &plan),
+    }
+}
+
+/// Starts the gateway process, runs the floor and every client process, prints the table.
+fn calls(me: &std::path::Path, plan: &Plan) -> Outcome {
+    let mut gateway = Server::start(me, "gateway")?;
     println!(
         "{} calls per run, median of {} runs per row; gateway {} in its own process; {} cores\n",
         plan.calls,
@@ -97,7 +115,7 @@ fn orchestrate(args: &[String]) -> Outcome {
     );
 
     let openssl = openssl_floor();
-    let aws_lc = run_child(&me, &["floor".to_owned(), "2000".to_owned()])?;
+    let aws_lc = run_child(me, &["floor".to_owned(), "2000".to_owned()])?;
     let aws_lc_us = field(&aws_lc, "floor_us")?;
     let floor_us = openssl.unwrap_or(aws_lc_us);
     match openssl {
@@ -118,13 +136,9 @@ fn orchestrate(args: &[String]) -> Outcome {
                     gateway.base_uri.clone(),
                 ];
                 let reports = (0..plan.repeat)
-                    .map(|_| run_child(&me, &args))
+                    .map(|_| run_child(me, &args))
                     .collect::<Outcome<Vec<String>>>()?;
-                let median = |name: &str| -> Outcome<f64> {
-                    let mut values = reports.iter().map(|r| field(r, name)).collect::<Outcome<Vec<f64>>>()?;
-                    values.sort_by(f64::total_cmp);
-                    Ok(values[values.len() / 2])
-                };
+                let median = |name: &str| median(&reports, name);
                 let cpu = median("cpu_us_per_call")?;
                 let ratio = if *api == "v3" {
                     format!("{:>6.2}×", cpu / floor_us)
@@ -144,28 +158,28 @@ fn orchestrate(args: &[String]) -> Outcome {
     Ok(())
 }
 
-/// The gateway process, stopped when its stdin closes.
-struct Gateway {
+/// A server process (`load gateway`, `load blob`), stopped when its stdin closes.
+struct Server {
     child: Child,
     base_uri: String,
 }
 
-impl Gateway {
-    fn start(me: &std::path::Path) -> Outcome<Gateway> {
+impl Server {
+    fn start(me: &std::path::Path, role: &str) -> Outcome<Server> {
         let mut child = Command::new(me)
-            .arg("gateway")
+            .arg(role)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()?;
-        let stdout = child.stdout.take().ok_or("the gateway has no stdout")?;
+        let stdout = child.stdout.take().ok_or("the server process has no stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;
         let base_uri = line.trim().to_owned();
         if !base_uri.starts_with("http://") {
             let _ = child.kill();
-            return Err(format!("the gateway did not start: {base_uri:?}").into());
+            return Err(format!("`load {role}` did not start: {base_uri:?}").into());
         }
-        Ok(Gateway { child, base_uri })
+        Ok(Server { child, base_uri })
     }
 
     fn stop(&mut self) {
@@ -174,7 +188,7 @@ impl Gateway {
     }
 }
 
-impl Drop for Gateway {
+impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -209,6 +223,13 @@ fn field(report: &str, name: &str) -> Outcome<f64> {
         .ok_or_else(|| format!("no `{name}` in {report:?}"))?
         .parse()
         .map_err(Into::into)
+}
+
+/// The median of field `name` over several runs' reports.
+fn median(reports: &[String], name: &str) -> Outcome<f64> {
+    let mut values = reports.iter().map(|r| field(r, name)).collect::<Outcome<Vec<f64>>>()?;
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().ok_or_else(|| "no runs".into())
 }
 
 fn number(arg: Option<&String>, default: usize) -> Outcome<usize> {
@@ -263,14 +284,7 @@ fn client(args: &[String]) -> Outcome {
     };
     let concurrency: usize = concurrency.parse::<usize>()?.max(1);
     let calls: usize = calls.parse()?;
-    let client = Builder::new()
-        .mchid(sandbox::MCHID)
-        .serial(sandbox::MERCHANT_SERIAL)
-        .private_key(Sandbox::merchant_private_key()?)
-        .cert(sandbox::PLATFORM_SERIAL, Sandbox::platform_public_key()?)
-        .secret(sandbox::SECRET)
-        .base_uri(base_uri.as_str())
-        .build()?;
+    let client = client_for(base_uri)?;
     let call = Call {
         client,
         v3: api == "v3",
@@ -302,6 +316,18 @@ fn client(args: &[String]) -> Outcome {
         peak_rss_kb()?
     );
     Ok(())
+}
+
+/// A client of the sandbox's merchant (both APIs' keys) on `base_uri`.
+fn client_for(base_uri: &str) -> Outcome<Client> {
+    Ok(Builder::new()
+        .mchid(sandbox::MCHID)
+        .serial(sandbox::MERCHANT_SERIAL)
+        .private_key(Sandbox::merchant_private_key()?)
+        .cert(sandbox::PLATFORM_SERIAL, Sandbox::platform_public_key()?)
+        .secret(sandbox::SECRET)
+        .base_uri(base_uri)
+        .build()?)
 }
 
 /// One kind of call. The order numbers cycle through [`ORDERS`] per process: the gateway answers a repeated
