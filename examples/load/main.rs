@@ -5,6 +5,7 @@
 //! cargo run --release --example load                                # the whole matrix, 2000 calls, 3 runs each
 //! cargo run --release --example load -- --calls 5000 --only v3      # one API (v2 or v3)
 //! cargo run --release --example load -- --concurrency 32 --mode async
+//! cargo run --release --example load -- --pin 0 --concurrency 1   # gateway and clients on one CPU
 //! cargo run --release --example load -- --download 1024           # a 1 GiB bill streamed, memory and CPU
 //! ```
 //!
@@ -18,6 +19,11 @@
 //! call's cryptography costs at the least: one RSA-2048 signature and one verification, measured in the same
 //! run, by `openssl speed` when the `openssl` command is there and by aws-lc-rs (the signer the crate uses) in a
 //! process of its own.
+//!
+//! `--pin CPU` runs every process on that one CPU. On loopback the kernel delivers the request to the gateway
+//! inside the client's `writev` and wakes the gateway's thread there; when the gateway waits on another, idle CPU,
+//! that wake-up is an inter-processor interrupt, which a virtual machine makes expensive, and it is charged to the
+//! client. Pinned, the same wake-up is a plain context switch, and the client's CPU time is its own work.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -57,6 +63,8 @@ struct Plan {
     repeat: usize,
     /// `--download MiB`: the download rows instead of the calls.
     download_mib: Option<u64>,
+    /// `--pin CPU`: every process of the run on that one CPU.
+    pin: Option<usize>,
 }
 
 fn plan(args: &[String]) -> Outcome<Plan> {
@@ -67,6 +75,7 @@ fn plan(args: &[String]) -> Outcome<Plan> {
         concurrency: vec![1, 32, 256],
         repeat: 3,
         download_mib: None,
+        pin: None,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -78,10 +87,11 @@ fn plan(args: &[String]) -> Outcome<Plan> {
             "--concurrency" => plan.concurrency = vec![value.parse::<usize>()?.max(1)],
             "--repeat" => plan.repeat = value.parse::<usize>()?.max(1),
             "--download" => plan.download_mib = Some(value.parse::<u64>()?.max(1)),
+            "--pin" => plan.pin = Some(value.parse()?),
             _ => {
                 return Err(format!(
                     "unknown flag `{flag}` (--calls N, --only v2|v3, --mode async|blocking, --concurrency N, \
-                     --repeat N, --download MiB)"
+                     --repeat N, --download MiB, --pin CPU)"
                 )
                 .into());
             }
@@ -97,6 +107,15 @@ fn plan(args: &[String]) -> Outcome<Plan> {
 fn orchestrate(args: &[String]) -> Outcome {
     let plan = plan(args)?;
     let me = std::env::current_exe()?;
+    if let Some(cpu) = plan.pin {
+        // Inherited by every process started from here on: the gateway, the floor, the clients.
+        if cpu >= rustix::thread::CpuSet::MAX_CPU {
+            return Err(format!("--pin {cpu}: no such CPU").into());
+        }
+        let mut set = rustix::thread::CpuSet::new();
+        set.set(cpu);
+        rustix::thread::sched_setaffinity(None, &set).map_err(|e| format!("--pin {cpu}: {e}"))?;
+    }
     match plan.download_mib {
         Some(mib) => download::orchestrate(&me, &plan, mib),
         None => calls(&me, &plan),
@@ -107,11 +126,17 @@ fn orchestrate(args: &[String]) -> Outcome {
 fn calls(me: &std::path::Path, plan: &Plan) -> Outcome {
     let mut gateway = Server::start(me, "gateway")?;
     println!(
-        "{} calls per run, median of {} runs per row; gateway {} in its own process; {} cores\n",
+        "{} calls per run, median of {} runs per row; gateway {} in its own process; {}\n",
         plan.calls,
         plan.repeat,
         gateway.base_uri,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        match plan.pin {
+            Some(cpu) => format!("gateway and clients pinned to CPU {cpu}"),
+            None => format!(
+                "{} CPUs shared by gateway and clients",
+                std::thread::available_parallelism().map_or(0, |n| n.get())
+            ),
+        }
     );
 
     let openssl = openssl_floor();
