@@ -223,12 +223,17 @@ impl Drop for Server {
 /// `load gateway`: the sandbox on a free loopback port until stdin closes.
 fn gateway() -> Outcome {
     let server = Sandbox::start_on(([127, 0, 0, 1], 0).into())?;
+    announce_and_wait(&server.base_uri())
+}
+
+/// What a server process does once it listens: prints its base URI for [`Server::start`], then runs until its
+/// stdin closes (the orchestrator stopped it, or died).
+fn announce_and_wait(base_uri: &str) -> Outcome {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", server.base_uri())?;
+    writeln!(out, "{base_uri}")?;
     out.flush()?;
     drop(out);
-    let mut sink = Vec::new();
-    let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+    std::io::copy(&mut std::io::stdin(), &mut std::io::sink())?;
     Ok(())
 }
 
