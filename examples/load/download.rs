@@ -14,7 +14,7 @@ use flate2::{Compression, write::GzEncoder};
 use sha1::{Digest, Sha1};
 use wechatpay::download::{Bill, Download};
 
-use crate::{Outcome, Plan, Server, announce_and_wait, cpu_time, median, peak_rss_kb, run_child};
+use crate::{Outcome, Plan, Server, announce_and_wait, cpu_time, median, peak_rss_kb, run_repeated};
 
 /// Size of one generated block.
 const BLOCK: usize = 64 * 1024;
@@ -122,9 +122,7 @@ pub(crate) fn orchestrate(me: &std::path::Path, plan: &Plan, mib: u64) -> Outcom
                 mib.to_string(),
                 blob.base_uri.clone(),
             ];
-            let reports = (0..plan.repeat)
-                .map(|_| run_child(me, &args))
-                .collect::<Outcome<Vec<String>>>()?;
+            let reports = run_repeated(me, plan.repeat, &args)?;
             let median = |name: &str| median(&reports, name);
             let (before, peak) = (median("rss_before_kb")?, median("peak_rss_kb")?);
             println!(

@@ -15,10 +15,9 @@
 //! Each client process first makes as many calls as it will have in flight (at least 64) to open its
 //! connections, then measures the requested number of calls; each row is the median of `--repeat` such processes
 //! (3 by default: a 2-core machine shared with the gateway varies by several per cent from run to run). The
-//! floor beside the APIv3 numbers is what one
-//! call's cryptography costs at the least: one RSA-2048 signature and one verification, measured in the same
-//! run, by `openssl speed` when the `openssl` command is there and by aws-lc-rs (the signer the crate uses) in a
-//! process of its own.
+//! floor beside the APIv3 numbers is what one call's cryptography costs at the least: one RSA-2048 signature and
+//! one verification, measured in the same run, by `openssl speed` when the `openssl` command is there and by
+//! aws-lc-rs (the signer the crate uses) in a process of its own.
 //!
 //! `--pin CPU` runs every process on that one CPU. On loopback the kernel delivers the request to the gateway
 //! inside the client's `writev` and wakes the gateway's thread there; when the gateway waits on another, idle CPU,
@@ -160,9 +159,7 @@ fn calls(me: &std::path::Path, plan: &Plan) -> Outcome {
                     plan.calls.to_string(),
                     gateway.base_uri.clone(),
                 ];
-                let reports = (0..plan.repeat)
-                    .map(|_| run_child(me, &args))
-                    .collect::<Outcome<Vec<String>>>()?;
+                let reports = run_repeated(me, plan.repeat, &args)?;
                 let median = |name: &str| median(&reports, name);
                 let cpu = median("cpu_us_per_call")?;
                 let ratio = if *api == "v3" {
@@ -253,6 +250,11 @@ fn field(report: &str, name: &str) -> Outcome<f64> {
         .ok_or_else(|| format!("no `{name}` in {report:?}"))?
         .parse()
         .map_err(Into::into)
+}
+
+/// Runs this program with `args` `repeat` times, one process after the other; their reports.
+fn run_repeated(me: &std::path::Path, repeat: usize, args: &[String]) -> Outcome<Vec<String>> {
+    (0..repeat).map(|_| run_child(me, args)).collect()
 }
 
 /// The median of field `name` over several runs' reports.
